@@ -1,0 +1,160 @@
+"""Typed, frozen run configuration: YAML in, validated at start-up, ``--set a.b=value`` overrides.
+
+>>> cfg = load_config(None, ["training.epochs=3"])
+>>> cfg.training.epochs
+3
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported as one line naming the key."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    train: str = "data/corpus.jsonl"  # a JSONL with a `split` field holds train, dev and test
+    dev: str | None = None
+    test: str | None = None
+    format: str = "jsonl"  # jsonl | conll | csv
+    dev_fraction: float = 0.0  # without a dev set: hold out the last fraction of train
+    entity_labels: list[str] | None = None  # None: taken from the data
+    event_types: list[str] | None = None  # None: taken from the data
+    label_map: dict[str, str] = field(default_factory=dict)  # rename entity labels on read
+    csv_text_column: str = "text"
+    csv_label_column: str = "label"
+    csv_id_column: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    name_or_path: str | None = None  # None: build the embedded small BERT; else a hub id or local path
+    vocab_size: int = 12000
+    vocab_min_frequency: int = 2
+    hidden_size: int = 256
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    intermediate_size: int = 1024
+    dropout: float = 0.1
+    max_length: int = 128  # window size in sub-word tokens, [CLS] and [SEP] included
+    stride: int = 32  # sub-word tokens shared by consecutive windows
+    arabert_preprocess: bool = False  # apply the arabert package's preprocessing per word
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    epochs: int = 20
+    learning_rate: float = 5e-4
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    gradient_accumulation_steps: int = 1
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    early_stopping_patience: int = 4
+    seed: int = 42
+    mixed_precision: str = "auto"  # auto (bf16 on a GPU that has it, else fp16 on GPU, none on CPU) | bf16 | fp16 | no
+    use_cpu: bool = False
+    max_steps: int = -1  # > 0 stops early (smoke tests)
+    logging_steps: int = 20
+    num_threads: int = 0  # 0: torch's default
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    enabled: bool = True
+    epochs: int | None = None  # None: training.epochs
+    learning_rate: float | None = None  # None: training.learning_rate
+    problem_type: str = "auto"  # events only: auto | multi_label | single_label
+    augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
+    augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
+
+
+@dataclass(frozen=True)
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    ner: TaskConfig = field(default_factory=TaskConfig)
+    events: TaskConfig = field(default_factory=TaskConfig)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
+    """Read a YAML config (or the defaults), apply ``key=value`` overrides and validate everything."""
+    raw: dict = {}
+    if path is not None:
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read config: {err.strerror}") from None
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: a config must be a mapping of sections")
+    for item in overrides:
+        _apply_override(raw, item)
+    return _build(Config, raw, prefix="")
+
+
+def _apply_override(raw: dict, item: str) -> None:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {item!r}: expected key=value, e.g. training.epochs=3")
+    node = raw
+    *parents, leaf = key.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set {item!r}: {part} is not a section")
+    try:
+        node[leaf] = yaml.safe_load(value)
+    except yaml.YAMLError:
+        node[leaf] = value
+
+
+def _build(cls: type, raw: object, prefix: str):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config key '{prefix.rstrip('.') or '<root>'}' must be a mapping")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(raw) - names)
+    if unknown:
+        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}' (known: {', '.join(sorted(names))})")
+    values = {}
+    for name, value in raw.items():
+        hint = hints[name]
+        if dataclasses.is_dataclass(hint):
+            values[name] = _build(hint, value, prefix=f"{prefix}{name}.")
+        else:
+            values[name] = _check_type(f"{prefix}{name}", value, hint)
+    return cls(**values)
+
+
+def _check_type(key: str, value: object, hint: object) -> object:
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if option is type(None) and value is None:
+            return None
+        origin = typing.get_origin(option) or option
+        if origin is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if origin is float and isinstance(value, str):
+            try:  # YAML 1.1 reads 5e-4 as a string
+                return float(value)
+            except ValueError:
+                pass
+        if isinstance(value, origin) and not (origin is int and isinstance(value, bool)):
+            return value
+    wanted = " or ".join(getattr(o, "__name__", str(o)) for o in options)
+    raise ConfigError(f"config key '{key}' must be {wanted}, got {type(value).__name__} {value!r}")

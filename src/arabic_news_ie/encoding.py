@@ -1,0 +1,110 @@
+"""From text to model input: words, per-word sub-word ids, overlapping windows, aligned labels.
+
+Words are cut from the original text (``text.words``) and normalised one by one for the model, so a
+word's character span in the caller's string never moves. Long sentences are cut into overlapping
+windows of at most ``max_length`` sub-word tokens; no word is ever dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .text import normalize_word, words
+
+MAX_WORD_CHARS = 64  # a longer "word" (a URL, a 1 MB run of letters) is shortened for the model only
+
+
+@dataclass(frozen=True)
+class Window:
+    """A slice ``[word_start, word_end)`` of a word sequence, encoded with [CLS] ... [SEP]."""
+
+    word_start: int
+    word_end: int
+    input_ids: list[int]
+    word_ids: list[int | None]  # (seq,) word index of each token, None for specials
+
+
+def word_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Word spans of ``text[start:end]`` as offsets into ``text``."""
+    end = len(text) if end is None else end
+    return [(start + s, start + e) for s, e in words(text[start:end])]
+
+
+def model_forms(text: str, spans: list[tuple[int, int]], preprocess: Callable[[str], str] | None = None) -> list[str]:
+    """The string the model sees for each word: normalised, optionally preprocessed, length-capped."""
+    forms = []
+    for start, end in spans:
+        form = normalize_word(text[start:end])[:MAX_WORD_CHARS]
+        if preprocess is not None:
+            form = preprocess(form).strip() or form
+        forms.append(form)
+    return forms
+
+
+def word_token_ids(tokenizer, forms: list[str], budget: int) -> list[list[int]]:
+    """Sub-word ids per word (no specials), each capped at ``budget`` tokens; empty words get [UNK]."""
+    if not forms:
+        return []
+    encoded = tokenizer(forms, add_special_tokens=False)["input_ids"]
+    return [ids[:budget] or [tokenizer.unk_token_id] for ids in encoded]
+
+
+def plan_windows(token_counts: list[int], max_tokens: int, stride: int) -> list[tuple[int, int]]:
+    """Word ranges whose token counts fit ``max_tokens``; consecutive ranges overlap by ~``stride`` tokens.
+
+    >>> plan_windows([1] * 10, max_tokens=4, stride=2)
+    [(0, 4), (2, 6), (4, 8), (6, 10)]
+    >>> plan_windows([], 4, 2)
+    [(0, 0)]
+    """
+    n = len(token_counts)
+    windows: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end, used = start, 0
+        while end < n and (used + token_counts[end] <= max_tokens or end == start):
+            used += token_counts[end]
+            end += 1
+        windows.append((start, end))
+        if end >= n:
+            return windows
+        next_start, overlap = end, 0
+        while next_start - 1 > start and overlap + token_counts[next_start - 1] <= stride:
+            next_start -= 1
+            overlap += token_counts[next_start]
+        start = next_start
+
+
+def encode_windows(tokenizer, ids_per_word: list[list[int]], max_length: int, stride: int) -> list[Window]:
+    """Windows of [CLS] + sub-words + [SEP] covering every word at least once."""
+    budget = max_length - 2
+    counts = [len(ids) for ids in ids_per_word]
+    windows = []
+    for word_start, word_end in plan_windows(counts, budget, stride):
+        input_ids, word_ids = [tokenizer.cls_token_id], [None]
+        for index in range(word_start, word_end):
+            input_ids.extend(ids_per_word[index])
+            word_ids.extend([index] * len(ids_per_word[index]))
+        input_ids.append(tokenizer.sep_token_id)
+        word_ids.append(None)
+        windows.append(Window(word_start, word_end, input_ids, word_ids))
+    return windows
+
+
+def token_labels(window: Window, word_labels: list[int]) -> list[int]:
+    """Label the first sub-word of each word; -100 for the rest and for specials (ignored by the loss)."""
+    labels, previous = [], None
+    for word_index in window.word_ids:
+        labels.append(-100 if word_index is None or word_index == previous else word_labels[word_index])
+        previous = word_index
+    return labels
+
+
+def best_window(windows: list[Window], word_index: int) -> int:
+    """The window in which a word has the most context on both sides (used to merge predictions)."""
+    def margin(w: Window) -> int:
+        return min(word_index - w.word_start, w.word_end - 1 - word_index)
+
+    candidates = [i for i, w in enumerate(windows) if w.word_start <= word_index < w.word_end]
+    return max(candidates, key=lambda i: margin(windows[i]))

@@ -1,0 +1,87 @@
+"""Evaluation metrics as pure functions (no network: seqeval is used directly, not via evaluate.load)."""
+
+from __future__ import annotations
+
+from seqeval.metrics import classification_report
+from seqeval.scheme import IOB2
+
+
+def ner_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict:
+    """Strict IOB2 entity-level micro P/R/F1 and per-type scores (seqeval, mode="strict").
+
+    >>> ner_scores([["B-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]])["f1"]
+    1.0
+    """
+    report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
+    micro = report.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
+    per_type = {
+        label: _prf(values) for label, values in report.items() if not label.endswith(" avg")
+    }
+    return {
+        "precision": float(micro["precision"]),
+        "recall": float(micro["recall"]),
+        "f1": float(micro["f1-score"]),
+        "per_type": per_type,
+    }
+
+
+def _prf(values: dict) -> dict:
+    return {
+        "precision": float(values["precision"]),
+        "recall": float(values["recall"]),
+        "f1": float(values["f1-score"]),
+        "support": int(values["support"]),
+    }
+
+
+def multilabel_scores(gold: list[set[str]], predicted: list[set[str]], labels: list[str]) -> dict:
+    """Micro and macro P/R/F1 over label sets, with per-label scores.
+
+    >>> multilabel_scores([{"LIFE"}, set()], [{"LIFE"}, {"LIFE"}], ["LIFE"])["micro_f1"]
+    0.6666666666666666
+    """
+    per_type = {}
+    total_tp = total_fp = total_fn = 0
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, predicted) if label in g and label in p)
+        fp = sum(1 for g, p in zip(gold, predicted) if label not in g and label in p)
+        fn = sum(1 for g, p in zip(gold, predicted) if label in g and label not in p)
+        per_type[label] = _from_counts(tp, fp, fn)
+        total_tp, total_fp, total_fn = total_tp + tp, total_fp + fp, total_fn + fn
+    micro = _from_counts(total_tp, total_fp, total_fn)
+    return {
+        "micro_precision": micro["precision"],
+        "micro_recall": micro["recall"],
+        "micro_f1": micro["f1"],
+        "macro_f1": sum(s["f1"] for s in per_type.values()) / max(len(per_type), 1),
+        "per_type": per_type,
+    }
+
+
+def single_label_scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict:
+    """Accuracy, macro-F1 and per-class scores for single-label classification.
+
+    >>> single_label_scores(["a", "b"], ["a", "a"], ["a", "b"])["accuracy"]
+    0.5
+    """
+    scores = multilabel_scores([{g} for g in gold], [{p} for p in predicted], labels)
+    scores["accuracy"] = sum(g == p for g, p in zip(gold, predicted)) / max(len(gold), 1)
+    return scores
+
+
+def _from_counts(tp: int, fp: int, fn: int) -> dict:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
+
+
+def tune_threshold(gold: list[set[str]], probabilities: list[dict[str, float]], labels: list[str]) -> float:
+    """The decision threshold in [0.05, 0.95] that maximises micro-F1 (ties: the one nearest 0.5)."""
+    best = (-1.0, 0.0, 0.5)
+    for step in range(5, 96, 5):
+        threshold = step / 100
+        predicted = [{l for l, p in probs.items() if p >= threshold} for probs in probabilities]
+        f1 = multilabel_scores(gold, predicted, labels)["micro_f1"]
+        best = max(best, (f1, -abs(threshold - 0.5), threshold))
+    return best[2]

@@ -1,0 +1,95 @@
+"""Build, load and save stock Hugging Face models: the embedded small BERT or any hub/local BERT.
+
+Both tasks use ``AutoModelForTokenClassification`` / ``AutoModelForSequenceClassification`` whatever
+the encoder, so the embedded default and AraBERT run exactly the same code.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .config import ModelConfig
+
+SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+
+
+def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2):
+    """A WordPiece tokenizer with AraBERT-v02 settings (no lower-casing, no accent stripping).
+
+    >>> tok = train_tokenizer(["قال الوزير في طهران"] * 3, vocab_size=200)
+    >>> tok.tokenize("طهران")
+    ['طهران']
+    """
+    from tokenizers import BertWordPieceTokenizer
+    from transformers import BertTokenizerFast
+
+    wordpiece = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+    wordpiece.train_from_iterator(
+        texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False
+    )
+    return BertTokenizerFast(
+        tokenizer_object=wordpiece._tokenizer, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=False
+    )
+
+
+def small_bert_config(cfg: ModelConfig, vocab_size: int, **labels):
+    """The embedded default's encoder configuration."""
+    from transformers import BertConfig
+
+    return BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=cfg.hidden_size,
+        num_hidden_layers=cfg.num_hidden_layers,
+        num_attention_heads=cfg.num_attention_heads,
+        intermediate_size=cfg.intermediate_size,
+        hidden_dropout_prob=cfg.dropout,
+        attention_probs_dropout_prob=cfg.dropout,
+        max_position_embeddings=max(cfg.max_length, 128),
+        **labels,
+    )
+
+
+def label_kwargs(labels: list[str], problem_type: str | None = None) -> dict:
+    """``id2label``/``label2id`` (and problem type) for a model config."""
+    kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)), "label2id": {l: i for i, l in enumerate(labels)}}
+    if problem_type:
+        kwargs["problem_type"] = problem_type
+    return kwargs
+
+
+def build_model(task: str, cfg: ModelConfig, tokenizer, labels: list[str], problem_type: str | None = None, init_from: str | None = None):
+    """A fresh model for ``task`` ("ner" or "events"): small BERT from scratch, or a pre-trained encoder.
+
+    ``init_from`` (a local directory, e.g. an MLM-pretrained small encoder) overrides ``cfg.name_or_path``.
+    """
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+
+    auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
+    kwargs = label_kwargs(labels, problem_type)
+    source = init_from or cfg.name_or_path
+    if source is None:
+        return auto.from_config(small_bert_config(cfg, len(tokenizer), **kwargs))
+    return auto.from_pretrained(source, use_safetensors=_has_safetensors(source), **kwargs)
+
+
+def _has_safetensors(source: str) -> bool | None:
+    """Local directories must hold safetensors (no pickle); hub ids let transformers pick, safetensors first."""
+    path = Path(source)
+    return True if path.is_dir() else None
+
+
+def load_tokenizer(source: str):
+    """The tokenizer of a hub id or local directory (no remote code)."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+
+
+def arabert_preprocessor(name_or_path: str) -> Callable[[str], str]:
+    """AraBERT's own per-word preprocessing, for use on one word at a time (offset-safe by construction)."""
+    from arabert.preprocess import ArabertPreprocessor
+
+    model_name = name_or_path.rstrip("/").split("/")[-1]
+    known = "bert-base-arabertv02" if "arabert" not in model_name else model_name
+    return ArabertPreprocessor(model_name=known).preprocess

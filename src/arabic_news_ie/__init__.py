@@ -1,3 +1,6 @@
 """arabic_news_ie: named entities and event types from Arabic news, on AraBERT or an embedded small BERT."""
 
+from .pipeline import Entity, Pipeline, Result, Sentence
+
+__all__ = ["Entity", "Pipeline", "Result", "Sentence"]
 __version__ = "0.1.0"

@@ -109,3 +109,24 @@ def expand_ann(paths: list[str]) -> list[Path]:
     return found
 
 
+
+
+def train_command(args: argparse.Namespace) -> int:
+    """Run ``train.py``: bad config or data gives one line on stderr and exit code 2, never a traceback."""
+    from .config import ConfigError, load_config
+    from .data import DataError
+    from .reporting import report_run
+    from .training import RunError, run
+
+    try:
+        cfg = load_config(args.config, args.overrides)
+        output = Path(args.output_dir or f"runs/{Path(args.config).stem}")
+        metrics = run(cfg, output, task=args.task, resume=args.resume)
+        report_run(cfg, output, metrics, push_to_hub=args.push_to_hub)
+    except (ConfigError, DataError, RunError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: continue with --resume", file=sys.stderr)
+        return 130
+    return 0

@@ -7,11 +7,13 @@ windows of at most ``max_length`` sub-word tokens; no word is ever dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable
 
 from .text import normalize_word, words
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")  # lone surrogates can't be encoded for the tokenizer
 MAX_WORD_CHARS = 64  # a longer "word" (a URL, a 1 MB run of letters) is shortened for the model only
 
 
@@ -35,7 +37,7 @@ def model_forms(text: str, spans: list[tuple[int, int]], preprocess: Callable[[s
     """The string the model sees for each word: normalised, optionally preprocessed, length-capped."""
     forms = []
     for start, end in spans:
-        form = normalize_word(text[start:end])[:MAX_WORD_CHARS]
+        form = _SURROGATE_RE.sub("\ufffd", normalize_word(text[start:end])[:MAX_WORD_CHARS])
         if preprocess is not None:
             form = preprocess(form).strip() or form
         forms.append(form)

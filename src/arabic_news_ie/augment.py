@@ -1,0 +1,66 @@
+"""Training-time augmentation of the train split (switchable, deterministic by seed).
+
+Name swap replaces an entity mention with another train mention of the same type, so that the tagger
+must rely on context (الرئيس، وزير، قال، في) rather than on memorised names.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .config import TaskConfig
+from .schema import Article, SentenceSpan, Span
+
+
+def augmented(articles: list[Article], cfg: TaskConfig, seed: int) -> list[Article]:
+    """``cfg.augment_copies`` name-swapped copies of ``articles`` (none when disabled)."""
+    if cfg.augment_copies <= 0 or cfg.augment_name_swap <= 0:
+        return []
+    rng = random.Random(seed)
+    pool: dict[str, list[str]] = {}
+    for article in articles:
+        for entity in article.entities:
+            pool.setdefault(entity.label, []).append(article.text[entity.start : entity.end])
+    return [
+        swap_names(article, pool, cfg.augment_name_swap, rng, suffix=f"aug{copy}")
+        for copy in range(cfg.augment_copies)
+        for article in articles
+    ]
+
+
+def swap_names(article: Article, pool: dict[str, list[str]], rate: float, rng: random.Random, suffix: str) -> Article:
+    """A copy of ``article`` with some entity surfaces replaced; offsets of everything are rebuilt.
+
+    >>> a = Article("a", "زار بوتين طهران", (Span(4, 9, "PER"),), (SentenceSpan(0, 15),))
+    >>> swap_names(a, {"PER": ["ماكرون"]}, 1.0, random.Random(0), "x").text
+    'زار ماكرون طهران'
+    """
+    shift = 0
+    pieces: list[str] = []
+    cursor = 0
+    moved: dict[int, int] = {}  # old offset -> new offset at entity boundaries
+    entities = []
+    for entity in sorted(article.entities, key=lambda e: e.start):
+        surface = article.text[entity.start : entity.end]
+        if rng.random() < rate and pool.get(entity.label):
+            surface = rng.choice(pool[entity.label])
+        pieces.append(article.text[cursor : entity.start])
+        start = entity.start + shift
+        pieces.append(surface)
+        shift += len(surface) - (entity.end - entity.start)
+        moved[entity.end] = entity.end + shift
+        entities.append(Span(start, start + len(surface), entity.label))
+        cursor = entity.end
+    pieces.append(article.text[cursor:])
+    text = "".join(pieces)
+    sentences = tuple(
+        SentenceSpan(_new_offset(s.start, article, moved), _new_offset(s.end, article, moved), s.events)
+        for s in article.sentences
+    )
+    return Article(f"{article.id}-{suffix}", text, tuple(entities), sentences, split=article.split)
+
+
+def _new_offset(offset: int, article: Article, moved: dict[int, int]) -> int:
+    """Sentence boundaries never fall inside an entity, so the shift is that of the last entity before."""
+    before = [end for end in moved if end <= offset]
+    return offset + (moved[max(before)] - max(before)) if before else offset

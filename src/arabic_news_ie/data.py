@@ -1,0 +1,81 @@
+"""Load the configured data into train/dev/test article lists, with one-line errors for bad data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import DataConfig
+from .corpus import Loaded, read_conll, read_csv, read_jsonl
+from .schema import ENTITY_LABELS, EVENT_TYPES, Article
+
+
+class DataError(ValueError):
+    """Bad or missing training data, reported as one line naming the file and line."""
+
+
+def read_file(path: str, cfg: DataConfig) -> list[Article]:
+    """Read one data file in the configured format; any problem raises :class:`DataError`."""
+    if not Path(path).is_file():
+        raise DataError(f"{path}: data file not found")
+    if cfg.format == "conll":
+        loaded: Loaded = read_conll(path, cfg.label_map or None)
+    elif cfg.format == "csv":
+        loaded = read_csv(path, cfg.csv_text_column, cfg.csv_label_column, cfg.csv_id_column)
+    else:
+        loaded = read_jsonl(path)
+    if loaded.problems:
+        more = f" (and {len(loaded.problems) - 1} more problem(s))" if len(loaded.problems) > 1 else ""
+        raise DataError(f"{loaded.problems[0]}{more}")
+    if not loaded.articles:
+        raise DataError(f"{path}: no records")
+    return loaded.articles
+
+
+def load_splits(cfg: DataConfig) -> dict[str, list[Article]]:
+    """train/dev/test lists. A JSONL ``split`` field is honoured; without dev, the tail of train is held out."""
+    articles = read_file(cfg.train, cfg)
+    has_splits = any(a.split for a in articles)
+    splits = {
+        "train": [a for a in articles if a.split in (None, "train")] if has_splits else articles,
+        "dev": [a for a in articles if a.split == "dev"],
+        "test": [a for a in articles if a.split == "test"],
+    }
+    for name in ("dev", "test"):
+        path = getattr(cfg, name)
+        if path:
+            splits[name] = read_file(path, cfg)
+    if not splits["dev"] and cfg.dev_fraction > 0:
+        cut = len(splits["train"]) - max(1, int(len(splits["train"]) * cfg.dev_fraction))
+        splits["train"], splits["dev"] = splits["train"][:cut], splits["train"][cut:]
+    if not splits["train"]:
+        raise DataError(f"{cfg.train}: no training records")
+    if not splits["dev"]:
+        raise DataError(f"{cfg.train}: no dev data (add split=dev records, set data.dev, or data.dev_fraction > 0)")
+    return splits
+
+
+def entity_labels(cfg: DataConfig, articles: list[Article]) -> list[str]:
+    """The entity label set: from the config, else the data's (schema order first)."""
+    found = {e.label for a in articles for e in a.entities}
+    return list(cfg.entity_labels) if cfg.entity_labels else _ordered(found, ENTITY_LABELS)
+
+
+def class_labels(cfg: DataConfig, articles: list[Article]) -> tuple[list[str], bool]:
+    """Event types (multi-label, per sentence) or document classes (single-label), and which it is."""
+    single = any(a.label for a in articles)
+    found = {a.label for a in articles if a.label} if single else {t for a in articles for s in a.sentences for t in s.events}
+    labels = list(cfg.event_types) if cfg.event_types else _ordered(found, EVENT_TYPES)
+    return labels, not single
+
+
+def bio_labels(types: list[str]) -> list[str]:
+    """``O`` then ``B-``/``I-`` for each type, the label list a token classifier predicts.
+
+    >>> bio_labels(["PER"])
+    ['O', 'B-PER', 'I-PER']
+    """
+    return ["O"] + [f"{prefix}-{t}" for t in types for prefix in ("B", "I")]
+
+
+def _ordered(found: set[str], preferred: tuple[str, ...]) -> list[str]:
+    return [l for l in preferred if l in found] + sorted(found - set(preferred))

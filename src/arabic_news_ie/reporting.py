@@ -1,0 +1,178 @@
+"""What a finished run leaves for people: resolved config, plots, model card, a summary table."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from .config import Config
+
+
+def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None = None) -> None:
+    """Write config.yaml, plots and README.md into ``output``; print the summary; optionally push."""
+    (output / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    history = json.loads((output / "history.json").read_text(encoding="utf-8")) if (output / "history.json").exists() else {}
+    plot_learning_curves(history, output / "learning_curves.png")
+    plot_per_type(metrics, output / "per_type.png")
+    card = model_card(cfg, metrics)
+    (output / "README.md").write_text(card, encoding="utf-8")
+    for task in ("ner", "events"):
+        if (output / task).is_dir():
+            (output / task / "README.md").write_text(card, encoding="utf-8")
+    print(summary_table(metrics))
+    if push_to_hub:
+        push(output, push_to_hub)
+
+
+def summary_table(metrics: dict) -> str:
+    """A plain-text table of the headline scores per task and split."""
+    rows = [("task", "split", "metric", "score")]
+    for split in ("dev", "test"):
+        ner = metrics.get("ner", {}).get(split)
+        if ner:
+            rows += [("ner", split, m, f"{ner[m]:.3f}") for m in ("precision", "recall", "f1")]
+        events = metrics.get("events", {}).get(split)
+        if events:
+            keys = ("micro_f1", "macro_f1") + (("accuracy",) if "accuracy" in events else ())
+            rows += [("events", split, m, f"{events[m]:.3f}") for m in keys]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
+    return "\n".join([lines[0], "-" * len(lines[0])] + lines[1:])
+
+
+def plot_learning_curves(history: dict, path: Path) -> None:
+    """Train loss, dev loss and dev score per epoch for each task."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = [t for t in ("ner", "events") if history.get(t)]
+    if not tasks:
+        return
+    fig, axes = plt.subplots(1, len(tasks), figsize=(6 * len(tasks), 4), squeeze=False)
+    for ax, task in zip(axes[0], tasks):
+        logs = history[task]
+        train = [(h["epoch"], h["loss"]) for h in logs if "loss" in h]
+        dev = [(h["epoch"], h["eval_loss"]) for h in logs if "eval_loss" in h]
+        score_key = next((k for k in ("eval_f1", "eval_micro_f1", "eval_macro_f1") if any(k in h for h in logs)), None)
+        if train:
+            ax.plot(*zip(*train), label="train loss")
+        if dev:
+            ax.plot(*zip(*dev), marker="o", label="dev loss")
+        ax.set_xlabel("epoch")
+        ax.set_title(task)
+        if score_key:
+            twin = ax.twinx()
+            twin.plot(*zip(*[(h["epoch"], h[score_key]) for h in logs if score_key in h]), color="green", marker="s", label=f"dev {score_key[5:]}")
+            twin.set_ylim(0, 1)
+            twin.legend(loc="upper right")
+        ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def plot_per_type(metrics: dict, path: Path) -> None:
+    """Test (else dev) F1 per entity type and per event type."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = []
+    for task in ("ner", "events"):
+        scores = metrics.get(task, {}).get("test") or metrics.get(task, {}).get("dev")
+        if scores:
+            panels.append((task, {k: v["f1"] for k, v in scores["per_type"].items()}))
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 4), squeeze=False)
+    for ax, (task, scores) in zip(axes[0], panels):
+        ax.bar(list(scores), list(scores.values()), color="#4c72b0")
+        ax.set_ylim(0, 1)
+        ax.set_title(f"{task}: F1 per type")
+        ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def model_card(cfg: Config, metrics: dict) -> str:
+    """A Hugging Face model card: front matter, intended use, labels, data, metrics, limitations, usage."""
+    base = cfg.model.name_or_path or "embedded small BERT trained from scratch"
+    front = {
+        "language": ["ar"],
+        "license": "apache-2.0",
+        "library_name": "transformers",
+        "pipeline_tag": "token-classification",
+        "tags": ["arabic", "ner", "token-classification", "text-classification", "event-detection", "arabic_news_ie"],
+        "datasets": [cfg.data.train],
+        "metrics": ["f1", "precision", "recall"],
+        "base_model": cfg.model.name_or_path or None,
+        "model-index": [{"name": "arabic_news_ie", "results": _results(metrics)}],
+    }
+    front = {k: v for k, v in front.items() if v is not None}
+    lines = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False).strip(), "---", ""]
+    lines += [
+        "# arabic_news_ie model",
+        "",
+        f"Named-entity tagger and event-type classifier for Arabic news, fine-tuned from **{base}**",
+        f"on `{cfg.data.train}` ({json.dumps(metrics.get('data', {}))} articles per split).",
+        "",
+        "## Intended use",
+        "Extracting people, organisations, geo-political entities, locations and other names, and ACE 2005",
+        "event types per sentence, from Modern Standard Arabic newswire. Not evaluated on dialects or social media.",
+        "",
+        "## Labels",
+        f"- Entities: {', '.join(_types(metrics.get('ner', {}).get('labels', [])))}",
+        f"- Events / classes: {', '.join(metrics.get('events', {}).get('labels', []))}",
+        "",
+        "## Scores",
+        "```",
+        summary_table(metrics),
+        "```",
+        "",
+        "## Limitations",
+        "The embedded default is a small BERT trained from scratch on a few hundred articles: it generalises",
+        "poorly to names never seen in training. Fine-tune `aubmindlab/bert-base-arabertv02`",
+        "(`configs/arabert.yaml`, GPU) for production quality.",
+        "",
+        "## How to use",
+        "```python",
+        "from arabic_news_ie import Pipeline",
+        'nlp = Pipeline.from_pretrained("RUN_DIR")',
+        'print(nlp(["نص المقال"])[0].entities)',
+        "",
+        "from transformers import pipeline",
+        'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")',
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _types(labels: list[str]) -> list[str]:
+    return sorted({l[2:] for l in labels if l != "O"})
+
+
+def _results(metrics: dict) -> list[dict]:
+    results = []
+    ner = metrics.get("ner", {}).get("test")
+    if ner:
+        results.append({"task": {"type": "token-classification"}, "metrics": [{"type": "f1", "value": round(ner["f1"], 4), "name": "test entity F1 (seqeval strict)"}]})
+    events = metrics.get("events", {}).get("test")
+    if events:
+        results.append({"task": {"type": "text-classification"}, "metrics": [{"type": "f1", "value": round(events["micro_f1"], 4), "name": "test event micro-F1"}]})
+    return results
+
+
+def push(output: Path, repo: str) -> None:
+    """Upload the run's models with ``push_to_hub`` (needs network and a token)."""
+    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+
+    for task, auto in (("ner", AutoModelForTokenClassification), ("events", AutoModelForSequenceClassification)):
+        if (output / task).is_dir():
+            auto.from_pretrained(output / task).push_to_hub(repo, commit_message=f"{task} model")
+            AutoTokenizer.from_pretrained(output / task).push_to_hub(repo)

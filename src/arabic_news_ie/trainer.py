@@ -1,0 +1,101 @@
+"""The Hugging Face Trainer, configured once for both tasks (checkpoints, early stopping, resume)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .config import Config, TaskConfig
+
+
+def mixed_precision(cfg: Config) -> dict:
+    """bf16 on a GPU that supports it, fp16 on other GPUs, full precision on CPU (or as configured)."""
+    import torch
+
+    choice = cfg.training.mixed_precision
+    on_gpu = torch.cuda.is_available() and not cfg.training.use_cpu
+    if choice == "auto":
+        choice = ("bf16" if torch.cuda.is_bf16_supported() else "fp16") if on_gpu else "no"
+    return {"bf16": choice == "bf16", "fp16": choice == "fp16"}
+
+
+def training_arguments(cfg: Config, task: TaskConfig, checkpoints: Path, metric: str):
+    from transformers import TrainingArguments
+
+    t = cfg.training
+    return TrainingArguments(
+        output_dir=str(checkpoints),
+        num_train_epochs=task.epochs or t.epochs,
+        max_steps=t.max_steps,
+        learning_rate=task.learning_rate or t.learning_rate,
+        per_device_train_batch_size=t.batch_size,
+        per_device_eval_batch_size=t.eval_batch_size,
+        gradient_accumulation_steps=t.gradient_accumulation_steps,
+        weight_decay=t.weight_decay,
+        warmup_steps=t.warmup_ratio,  # a float in [0, 1) is a ratio of the total steps
+        eval_strategy="epoch" if t.max_steps <= 0 else "steps",
+        save_strategy="epoch" if t.max_steps <= 0 else "steps",
+        eval_steps=None if t.max_steps <= 0 else max(1, t.max_steps // 2),
+        save_steps=None if t.max_steps <= 0 else max(1, t.max_steps // 2),
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model=metric,
+        greater_is_better=True,
+        train_sampling_strategy="group_by_length",
+        logging_strategy="steps",
+        logging_steps=t.logging_steps,
+        seed=t.seed,
+        data_seed=t.seed,
+        use_cpu=t.use_cpu,
+        report_to="none",
+        dataloader_num_workers=0,
+        **mixed_precision(cfg),
+    )
+
+
+def fit(cfg: Config, task: TaskConfig, name: str, model, tokenizer, data, output: Path, compute: Callable, resume: bool, metric: str):
+    """Train with early stopping on dev; the best checkpoint is loaded at the end."""
+    from datasets import Dataset
+    from transformers import (
+        DataCollatorForTokenClassification,
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+    )
+
+    checkpoints = output / "checkpoints" / name
+    if not resume and checkpoints.exists():
+        shutil.rmtree(checkpoints)
+    collator = DataCollatorForTokenClassification(tokenizer) if name == "ner" else DataCollatorWithPadding(tokenizer)
+    trainer = Trainer(
+        model=model,
+        args=training_arguments(cfg, task, checkpoints, metric),
+        data_collator=collator,
+        train_dataset=Dataset.from_list(data.encoded["train"].features),
+        eval_dataset=Dataset.from_list(data.encoded["dev"].features),
+        processing_class=tokenizer,
+        compute_metrics=lambda prediction: compute("dev", prediction.predictions),
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
+    )
+    trainer.train(resume_from_checkpoint=last_checkpoint(checkpoints) if resume else None)
+    return trainer
+
+
+def last_checkpoint(checkpoints: Path) -> str | None:
+    """The newest ``checkpoint-N`` directory, or None when the run has none yet."""
+    found = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    return str(found[-1]) if found else None
+
+
+def predict_logits(trainer, encoded) -> np.ndarray:
+    """Raw logits for encoded features, in order (metrics are computed by the caller)."""
+    from datasets import Dataset
+
+    compute, trainer.compute_metrics = trainer.compute_metrics, None
+    try:
+        return trainer.predict(Dataset.from_list(encoded.features)).predictions
+    finally:
+        trainer.compute_metrics = compute

@@ -1,0 +1,278 @@
+"""Train the NER tagger and the event classifier with the Hugging Face Trainer.
+
+One function per stage: data -> tokenizer -> features -> Trainer -> best model -> metrics. The small
+embedded BERT and AraBERT share every line; only ``model.name_or_path`` differs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config, TaskConfig
+from .data import bio_labels, class_labels, entity_labels, load_splits
+from .encoding import model_forms, word_spans
+from .examples import (
+    Encoded,
+    add_class_labels,
+    add_ner_labels,
+    document_units,
+    encode_units,
+    merge_class_probs,
+    merge_token_probs,
+    sentence_units,
+)
+from .metrics import multilabel_scores, ner_scores, single_label_scores, tune_threshold
+from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_tokenizer
+from .schema import Article
+
+
+class RunError(RuntimeError):
+    """A problem with the run itself (output directory, resume state), reported in one line."""
+
+
+@dataclass
+class TaskData:
+    """Everything a task needs: encoded splits and the gold answers to score them against."""
+
+    labels: list[str]
+    encoded: dict[str, Encoded]
+    gold: dict[str, list]
+    multi_label: bool = True
+
+
+def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = False) -> dict:
+    """Train the requested task(s) into ``output_dir`` and return the metrics written to metrics.json."""
+    output = Path(output_dir)
+    prepare_output(output, resume)
+    _seed_and_threads(cfg)
+    splits = load_splits(cfg.data)
+    preprocess = arabert_preprocessor(cfg.model.name_or_path or "") if cfg.model.arabert_preprocess else None
+    tokenizer = prepare_tokenizer(cfg, splits["train"], output, preprocess)
+    metrics = _read_json(output / "metrics.json") if resume else {}
+    has_entities = any(a.entities for a in splits["train"])
+    if task in ("ner", "both") and cfg.ner.enabled and has_entities:
+        if not (resume and "ner" in metrics):
+            metrics["ner"] = train_ner(cfg, splits, tokenizer, output, preprocess, resume)
+    if task in ("events", "both") and cfg.events.enabled:
+        if not (resume and "events" in metrics):
+            metrics["events"] = train_events(cfg, splits, tokenizer, output, preprocess, resume)
+    metrics["data"] = {name: len(articles) for name, articles in splits.items()}
+    history = _read_json(output / "history.json") if resume else {}
+    for name in ("ner", "events"):
+        if "log_history" in metrics.get(name, {}):
+            history[name] = metrics[name].pop("log_history")
+    (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
+    (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    return metrics
+
+
+def prepare_output(output: Path, resume: bool) -> None:
+    """Fail before any work if the output directory can't be written or would be silently overwritten."""
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+        probe = output / ".write-test"
+        probe.write_bytes(b"\0" * 1024 * 1024)
+        probe.unlink()
+    except OSError as err:
+        raise RunError(f"{output}: output directory is not writable ({err.strerror})") from None
+    free = shutil.disk_usage(output).free
+    if free < 200 * 1024 * 1024:
+        raise RunError(f"{output}: only {free // 2**20} MB free on disk; a run needs at least 200 MB")
+    if not resume and (output / "metrics.json").exists():
+        print(f"note: {output} holds an earlier run; it will be replaced (use --resume to continue it)")
+
+
+def _seed_and_threads(cfg: Config) -> None:
+    import torch
+    from transformers import set_seed
+
+    if cfg.training.num_threads > 0:
+        torch.set_num_threads(cfg.training.num_threads)
+    set_seed(cfg.training.seed)
+
+
+def prepare_tokenizer(cfg: Config, train: list[Article], output: Path, preprocess):
+    """Load the pre-trained tokenizer, or train the embedded default's WordPiece vocabulary on train text."""
+    if cfg.model.name_or_path:
+        return load_tokenizer(cfg.model.name_or_path)
+    saved = output / "tokenizer"
+    if (saved / "tokenizer.json").exists():
+        return load_tokenizer(str(saved))
+    lines = (" ".join(model_forms(a.text, word_spans(a.text), preprocess)) for a in train)
+    tokenizer = train_tokenizer(lines, cfg.model.vocab_size, cfg.model.vocab_min_frequency)
+    tokenizer.model_max_length = cfg.model.max_length
+    tokenizer.save_pretrained(saved)
+    return tokenizer
+
+
+# ---------------------------------------------------------------- NER
+
+
+def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess) -> TaskData:
+    """Encode every split's sentences into labelled windows."""
+    from .augment import augmented
+
+    labels = bio_labels(entity_labels(cfg.data, splits["train"]))
+    label2id = {l: i for i, l in enumerate(labels)}
+    encoded, gold = {}, {}
+    for name, articles in splits.items():
+        if name == "train":
+            articles = articles + augmented(articles, cfg.ner, cfg.training.seed)
+        units = sentence_units(articles)
+        enc = encode_units(tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess)
+        _check_labels(articles, set(label2id), name)
+        add_ner_labels(enc, articles, units, label2id)
+        encoded[name] = enc
+        gold[name] = _gold_tags(articles, units)
+    return TaskData(labels, encoded, gold)
+
+
+def _check_labels(articles: list[Article], known: set[str], split: str) -> None:
+    from .data import DataError
+
+    for article in articles:
+        for entity in article.entities:
+            if f"B-{entity.label}" not in known:
+                raise DataError(f"{article.id}: entity label {entity.label!r} in {split} is not among {sorted(known)}")
+
+
+def _gold_tags(articles: list[Article], units) -> list[list[str]]:
+    from .corpus import spans_to_bio
+
+    return [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
+
+
+def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray]) -> dict:
+    """seqeval scores of merged word predictions for a split."""
+    probs = merge_token_probs(data.encoded[split], logits)
+    predicted = [[data.labels[i] for i in p.argmax(-1)] if len(p) else [] for p in probs]
+    return ner_scores(data.gold[split], predicted)
+
+
+def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: bool) -> dict:
+    """Fit the token classifier, keep the best dev checkpoint, score dev and test."""
+    from .trainer import fit, predict_logits
+
+    data = ner_data(cfg, splits, tokenizer, preprocess)
+    model = build_model("ner", cfg.model, tokenizer, data.labels)
+
+    def compute(split: str, logits) -> dict:
+        return _flat(ner_metrics(data, split, _unpad(logits, data.encoded[split])))
+
+    trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
+    results = {"labels": data.labels}
+    for split in ("dev", "test"):
+        if data.encoded.get(split) and data.encoded[split].features:
+            results[split] = ner_metrics(data, split, _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split]))
+    _save(trainer, output / "ner", cfg, {"task": "ner"})
+    results["log_history"] = trainer.state.log_history
+    return results
+
+
+# ---------------------------------------------------------------- events
+
+
+def event_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess) -> TaskData:
+    """Encode sentences (multi-label events) or documents (single-label classes) into windows."""
+    labels, multi_label = class_labels(cfg.data, splits["train"])
+    if cfg.events.problem_type != "auto":
+        multi_label = cfg.events.problem_type == "multi_label"
+    label2id = {l: i for i, l in enumerate(labels)}
+    encoded, gold = {}, {}
+    for name, articles in splits.items():
+        units = sentence_units(articles) if multi_label else document_units(articles)
+        enc = encode_units(tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess)
+        if multi_label:
+            targets = [s.events for a in articles for s in a.sentences]
+            add_class_labels(enc, [[label2id[t] for t in ts if t in label2id] for ts in targets], len(labels), True)
+            gold[name] = [set(ts) for ts in targets]
+        else:
+            _check_classes(articles, label2id, name)
+            add_class_labels(enc, [label2id[a.label] for a in articles], len(labels), False)
+            gold[name] = [a.label for a in articles]
+        encoded[name] = enc
+    return TaskData(labels, encoded, gold, multi_label)
+
+
+def _check_classes(articles: list[Article], label2id: dict[str, int], split: str) -> None:
+    from .data import DataError
+
+    for article in articles:
+        if article.label not in label2id:
+            raise DataError(f"{article.id}: class {article.label!r} in {split} is not among {sorted(label2id)}")
+
+
+def event_probabilities(data: TaskData, split: str, logits: np.ndarray) -> list[dict[str, float]]:
+    probs = merge_class_probs(data.encoded[split], logits, data.multi_label)
+    return [dict(zip(data.labels, map(float, row))) for row in probs]
+
+
+def event_metrics(data: TaskData, split: str, logits: np.ndarray, threshold: float) -> dict:
+    """Micro/macro F1 over sentence event sets, or accuracy/macro-F1 for single-label classes."""
+    probabilities = event_probabilities(data, split, logits)
+    if data.multi_label:
+        predicted = [{l for l, p in probs.items() if p >= threshold} for probs in probabilities]
+        return multilabel_scores(data.gold[split], predicted, data.labels)
+    predicted = [max(probs, key=probs.get) for probs in probabilities]
+    return single_label_scores(data.gold[split], predicted, data.labels)
+
+
+def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: bool) -> dict:
+    """Fit the sequence classifier; tune the multi-label threshold on dev; score dev and test."""
+    from .trainer import fit, predict_logits
+
+    data = event_data(cfg, splits, tokenizer, preprocess)
+    problem = "multi_label_classification" if data.multi_label else "single_label_classification"
+    model = build_model("events", cfg.model, tokenizer, data.labels, problem)
+
+    def compute(split: str, logits) -> dict:
+        return _flat(event_metrics(data, split, logits, 0.5))
+
+    metric = "micro_f1" if data.multi_label else "macro_f1"
+    trainer = fit(cfg, cfg.events, "events", model, tokenizer, data, output, compute, resume, metric=metric)
+    logits = {s: predict_logits(trainer, data.encoded[s]) for s in ("dev", "test") if data.encoded[s].features}
+    threshold = 0.5
+    if data.multi_label:
+        threshold = tune_threshold(data.gold["dev"], event_probabilities(data, "dev", logits["dev"]), data.labels)
+    results = {"labels": data.labels, "multi_label": data.multi_label, "threshold": threshold}
+    for split, split_logits in logits.items():
+        results[split] = event_metrics(data, split, split_logits, threshold)
+    _save(trainer, output / "events", cfg, {"task": "events", "event_threshold": threshold, "multi_label": data.multi_label})
+    results["log_history"] = trainer.state.log_history
+    return results
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _save(trainer, directory: Path, cfg: Config, extra: dict) -> None:
+    """save_pretrained model + tokenizer, with what inference needs stored in config.json."""
+    trainer.model.config.arabic_news_ie = {
+        "max_length": cfg.model.max_length,
+        "stride": cfg.model.stride,
+        "arabert_preprocess": cfg.model.arabert_preprocess,
+        "base_model": cfg.model.name_or_path or "embedded-small-bert",
+        **extra,
+    }
+    trainer.save_model(str(directory))
+
+
+def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:
+    """Trainer pads token logits across batches; cut each feature back to its own length."""
+    return [row[: f["length"]] for row, f in zip(logits, encoded.features)]
+
+
+def _flat(scores: dict) -> dict:
+    return {k: v for k, v in scores.items() if isinstance(v, float)}
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+__all__ = ["run", "TaskConfig"]

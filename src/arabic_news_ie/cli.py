@@ -130,3 +130,72 @@ def train_command(args: argparse.Namespace) -> int:
         print("interrupted: continue with --resume", file=sys.stderr)
         return 130
     return 0
+
+
+def predict_command(args: argparse.Namespace) -> int:
+    """Run ``predict.py``: exit 0 when every record succeeded, 1 if any failed, 2 on a usage problem."""
+    from .batch import InputError, merge_shards, predict_file
+    from .loading import ModelLoadError
+
+    if not args.output:
+        print("error: --output is required", file=sys.stderr)
+        return 2
+    if args.merge:
+        missing = [p for p in args.merge if not Path(p).is_file()]
+        if missing:
+            print(f"error: {missing[0]}: no such shard output", file=sys.stderr)
+            return 2
+        print(f"merged {merge_shards(args.merge, args.output)} lines into {args.output}", file=sys.stderr)
+        return 0
+    try:
+        shard = _parse_shard(args.shard)
+        if not args.input:
+            raise InputError("--input is required")
+        from .pipeline import Pipeline
+
+        pipeline = Pipeline.from_pretrained(args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise)
+        written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
+        if args.html:
+            write_html(args.input, args.output, args.html, shard)
+    except (InputError, ModelLoadError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err.filename or args.output}: {err.strerror}", file=sys.stderr)
+        return 2
+    print(f"{written} article(s) written to {args.output}, {errors} error record(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _parse_shard(value: str | None) -> tuple[int, int]:
+    if value is None:
+        return 0, 1
+    index, _, count = value.partition("/")
+    if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
+        raise ValueError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
+    return int(index), int(count)
+
+
+def write_html(input_path: str, output: str, html_path: str, shard: tuple[int, int] = (0, 1), limit: int = 500) -> None:
+    """Render the first ``limit`` results of an output file next to their input texts."""
+    from itertools import islice
+
+    from .batch import read_inputs
+    from .pipeline import Entity, Result, Sentence
+    from .render import render_page
+
+    inputs = (r for r in read_inputs(input_path) if r.index % shard[1] == shard[0])
+    results, titles = [], []
+    with open(output, encoding="utf-8") as handle:
+        for record, line in islice(zip(inputs, handle), limit):
+            row = json.loads(line)
+            if "error" in row:
+                continue
+            results.append(Result(
+                record.text,
+                [Entity(**e) for e in row["entities"]],
+                [Sentence(s["start"], s["end"], s["events"], s["skipped"]) for s in row["sentences"]],
+                [tuple(e) for e in row["events"]],
+            ))
+            titles.append(str(row["id"]))
+    Path(html_path).write_text(render_page(results, titles), encoding="utf-8")

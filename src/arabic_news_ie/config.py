@@ -104,7 +104,26 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
             raise ConfigError(f"{path}: a config must be a mapping of sections")
     for item in overrides:
         _apply_override(raw, item)
-    return _build(Config, raw, prefix="")
+    return _check_choices(_build(Config, raw, prefix=""))
+
+
+_CHOICES = {
+    "data.format": ("jsonl", "conll", "csv"),
+    "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
+    "ner.problem_type": ("auto", "multi_label", "single_label"),
+    "events.problem_type": ("auto", "multi_label", "single_label"),
+}
+
+
+def _check_choices(cfg: Config) -> Config:
+    for key, allowed in _CHOICES.items():
+        section, name = key.split(".")
+        value = getattr(getattr(cfg, section), name)
+        if value not in allowed:
+            raise ConfigError(f"config key '{key}' must be one of {', '.join(allowed)}, got {value!r}")
+    if cfg.model.stride >= cfg.model.max_length - 2:
+        raise ConfigError("config key 'model.stride' must be smaller than model.max_length - 2")
+    return cfg
 
 
 def _apply_override(raw: dict, item: str) -> None:

@@ -52,6 +52,7 @@ def training_arguments(cfg: Config, task: TaskConfig, checkpoints: Path, metric:
         use_cpu=t.use_cpu,
         report_to="none",
         dataloader_num_workers=0,
+        dataloader_pin_memory=False,
         **mixed_precision(cfg),
     )
 

@@ -260,6 +260,8 @@ def _save(trainer, directory: Path, cfg: Config, extra: dict) -> None:
         **extra,
     }
     trainer.save_model(str(directory))
+    (directory / "training_args.bin").unlink(missing_ok=True)  # a pickle; the run's config.yaml says it all
+    shutil.rmtree(Path(trainer.args.output_dir), ignore_errors=True)  # checkpoints are only for --resume
 
 
 def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:

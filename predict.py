@@ -1,0 +1,30 @@
+"""Batch inference: JSONL / .txt / directory in, one JSON line per article out, in input order.
+
+    python predict.py --model runs/default --input articles.jsonl --output out.jsonl [--resume] [--html out.html]
+"""
+
+import argparse
+import sys
+
+from arabic_news_ie.cli import predict_command
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="runs/default", help="run or model directory (default: %(default)s)")
+    parser.add_argument("--input", help="JSONL with id and text, a .txt article, or a directory of .txt files")
+    parser.add_argument("--output", help="output JSONL")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--resume", action="store_true", help="complete an interrupted run's output")
+    parser.add_argument("--quantize", action="store_true", help="dynamic int8 quantisation (CPU)")
+    parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: CUDA when available)")
+    parser.add_argument("--no-skip-noise", action="store_true", help="analyse boilerplate and repeated headlines too")
+    parser.add_argument("--html", default=None, help="also write a right-to-left HTML page of the results")
+    parser.add_argument("--shard", default=None, metavar="I/N", help="process every N-th input starting at I")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="SHARD",
+                        help="merge shard outputs (in shard order) into --output and exit")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(predict_command(parse_args()))

@@ -1,0 +1,65 @@
+"""Shared fixtures: offline Hugging Face, the tiny corpus, and one tiny trained run per session."""
+
+import os
+
+os.environ["HF_HUB_OFFLINE"] = "1"  # before transformers is imported anywhere: hub names fail fast
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+sys.path.insert(0, str(ROOT))
+
+TINY_OVERRIDES = [
+    "model.vocab_size=300",
+    "model.vocab_min_frequency=1",
+    "model.hidden_size=32",
+    "model.num_hidden_layers=1",
+    "model.num_attention_heads=2",
+    "model.intermediate_size=64",
+    "model.max_length=32",
+    "model.stride=8",
+    "training.epochs=2",
+    "training.batch_size=4",
+    "training.learning_rate=1e-3",
+    "training.logging_steps=5",
+    "training.num_threads=1",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_corpus(tmp_path_factory) -> Path:
+    """tests/data/tiny.ann compiled to JSONL (the authoring path is exercised on the way)."""
+    from arabic_news_ie.authoring import read_ann
+    from arabic_news_ie.corpus import write_jsonl
+
+    loaded = read_ann(DATA / "tiny.ann")
+    assert not loaded.problems, loaded.problems
+    path = tmp_path_factory.mktemp("corpus") / "tiny.jsonl"
+    write_jsonl(loaded.articles, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, tiny_corpus) -> Path:
+    """A run directory trained for two epochs on the tiny corpus (both tasks)."""
+    from arabic_news_ie.config import load_config
+    from arabic_news_ie.reporting import report_run
+    from arabic_news_ie.training import run
+
+    output = tmp_path_factory.mktemp("run") / "tiny"
+    cfg = load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + [f"data.train={tiny_corpus}"])
+    report_run(cfg, output, run(cfg, output, task="both"))
+    return output
+
+
+@pytest.fixture(scope="session")
+def tiny_pipeline(tiny_run):
+    from arabic_news_ie import Pipeline
+
+    return Pipeline.from_pretrained(tiny_run, device="cpu")

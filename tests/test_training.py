@@ -1,0 +1,127 @@
+"""Training end to end on tiny models: outputs, reload, errors, determinism, AraBERT offline."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, TINY_OVERRIDES
+
+
+def _train(*args, env=None, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, cwd=cwd,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, timeout=600,
+    )
+
+
+def _sets(corpus):
+    return [x for o in TINY_OVERRIDES + [f"data.train={corpus}"] for x in ("--set", o)]
+
+
+def test_train_writes_loadable_models_metrics_card_and_plots(tiny_run):
+    for task in ("ner", "events"):
+        assert (tiny_run / task / "model.safetensors").exists()
+        assert (tiny_run / task / "tokenizer.json").exists()
+        assert not list((tiny_run / task).glob("*.bin"))
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+    for key in ("precision", "recall", "f1", "per_type"):
+        assert key in metrics["ner"]["dev"] and key in metrics["ner"]["test"]
+    assert set(metrics["ner"]["test"]["per_type"]) <= {"PER", "ORG", "GPE", "LOC", "MISC"}
+    for key in ("micro_f1", "macro_f1", "per_type"):
+        assert key in metrics["events"]["test"]
+    assert 0.05 <= metrics["events"]["threshold"] <= 0.95
+    card = (tiny_run / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\nlanguage:\n- ar\n") and "pipeline_tag: token-classification" in card
+    assert (tiny_run / "learning_curves.png").stat().st_size > 1000 and (tiny_run / "per_type.png").exists()
+    assert "training" in (tiny_run / "config.yaml").read_text()
+
+
+def test_saved_ner_model_works_with_transformers_pipeline(tiny_run):
+    from transformers import pipeline
+
+    tagger = pipeline("token-classification", model=str(tiny_run / "ner"), aggregation_strategy="first", device="cpu")
+    out = tagger("زار بوتين طهران أمس")
+    assert isinstance(out, list)
+    config = json.loads((tiny_run / "ner" / "config.json").read_text())
+    assert config["id2label"]["0"] == "O" and config["arabic_news_ie"]["task"] == "ner"
+
+
+def test_reload_and_predict_with_exact_offsets(tiny_pipeline):
+    text = "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو. والتقى لافروف.\nلم تشترك بعد"
+    result = tiny_pipeline([text])[0]
+    assert all(text[e.start:e.end] == e.text for e in result.entities)
+    assert [text[s.start:s.end] for s in result.sentences] == [
+        "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو.", "والتقى لافروف.", "لم تشترك بعد"]
+    assert result.sentences[-1].skipped and not result.sentences[0].skipped
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--config", "configs/nope.yaml"], "cannot read config"),
+        (["--set", "training.epochz=1"], "unknown config key 'training.epochz'"),
+        (["--set", "data.train=missing.jsonl"], "missing.jsonl: data file not found"),
+    ],
+)
+def test_bad_config_or_data_is_one_line_and_exit_2(tmp_path, args, message):
+    result = _train(*args, "--output-dir", str(tmp_path / "run"))
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and message in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+
+
+def test_malformed_training_data_names_file_and_line(tmp_path, tiny_corpus):
+    bad = tmp_path / "bad.jsonl"
+    lines = tiny_corpus.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2][:-5]
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = _train("--set", f"data.train={bad}", "--output-dir", str(tmp_path / "run"))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}:3: invalid JSON" in result.stderr
+
+
+def test_two_cpu_runs_of_the_same_config_give_the_same_metrics(tmp_path, tiny_corpus, tiny_run):
+    result = _train("--task", "ner", *_sets(tiny_corpus), "--output-dir", str(tmp_path / "again"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    again = json.loads((tmp_path / "again" / "metrics.json").read_text())
+    first = json.loads((tiny_run / "metrics.json").read_text())
+    assert again["ner"]["dev"] == first["ner"]["dev"] and again["ner"]["test"] == first["ner"]["test"]
+
+
+def _fake_hub_model(cache, repo_id):
+    """A tiny BERT placed in a HF cache under ``repo_id``, as the hub would have left it."""
+    from transformers import BertConfig, BertForMaskedLM
+
+    from arabic_news_ie.modeling import train_tokenizer
+
+    commit = "0" * 40
+    repo = cache / ("models--" + repo_id.replace("/", "--"))
+    snapshot = repo / "snapshots" / commit
+    tokenizer = train_tokenizer(["زار بوتين طهران وقال إن المحادثات مع موسكو جيدة في سوريا"] * 3, vocab_size=200, min_frequency=1)
+    tokenizer.save_pretrained(snapshot)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    BertForMaskedLM(config).save_pretrained(snapshot)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text(commit)
+
+
+def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus):
+    cache = tmp_path / "hub"
+    _fake_hub_model(cache, "aubmindlab/bert-base-arabertv02")
+    result = _train(
+        "--config", "configs/arabert.yaml", "--set", f"data.train={tiny_corpus}", "--set", "training.max_steps=2",
+        "--set", "training.batch_size=2", "--set", "model.max_length=64", "--set", "model.stride=16",
+        "--output-dir", str(tmp_path / "arabert"), env={"HF_HUB_CACHE": str(cache), "HF_HOME": str(tmp_path / "home")},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    config = json.loads((tmp_path / "arabert" / "ner" / "config.json").read_text())
+    assert config["arabic_news_ie"]["arabert_preprocess"] is True
+    assert config["arabic_news_ie"]["base_model"] == "aubmindlab/bert-base-arabertv02"
+    from arabic_news_ie import Pipeline
+
+    text = "وقال ولایتي في موسکو إن «جنيف3» مهم"
+    result = Pipeline.from_pretrained(tmp_path / "arabert", device="cpu")([text])[0]
+    assert all(text[e.start:e.end] == e.text for e in result.entities)

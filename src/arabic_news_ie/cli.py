@@ -137,9 +137,11 @@ def predict_command(args: argparse.Namespace) -> int:
     from .batch import InputError, merge_shards, predict_file
     from .loading import ModelLoadError
 
-    if not args.output:
-        print("error: --output is required", file=sys.stderr)
+    if not args.output and not args.print_results:
+        print("error: --output is required (or --print to show results)", file=sys.stderr)
         return 2
+    if not args.output:
+        args.output = str(Path(args.model) / "predictions.jsonl")
     if args.merge:
         missing = [p for p in args.merge if not Path(p).is_file()]
         if missing:
@@ -157,6 +159,8 @@ def predict_command(args: argparse.Namespace) -> int:
         written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
         if args.html:
             write_html(args.input, args.output, args.html, shard)
+        if args.print_results:
+            print_results(args.input, args.output, shard)
     except (InputError, ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -165,6 +169,26 @@ def predict_command(args: argparse.Namespace) -> int:
         return 2
     print(f"{written} article(s) written to {args.output}, {errors} error record(s)", file=sys.stderr)
     return 1 if errors else 0
+
+
+def print_results(input_path: str, output: str, shard: tuple[int, int] = (0, 1), limit: int = 20) -> None:
+    """Human-readable entities and event types of the first ``limit`` outputs."""
+    from itertools import islice
+
+    from .batch import read_inputs
+
+    inputs = (r for r in read_inputs(input_path) if r.index % shard[1] == shard[0])
+    with open(output, encoding="utf-8") as handle:
+        for record, line in islice(zip(inputs, handle), limit):
+            row = json.loads(line)
+            print(f"== {row['id']}")
+            if "error" in row:
+                print(f"   error: {row['error']}")
+                continue
+            for entity in row["entities"]:
+                print(f"   {entity['label']:<5} {entity['text']}  [{entity['start']}:{entity['end']}] {entity['score']:.2f}")
+            events = ", ".join(f"{label} {score:.2f}" for label, score in row["events"]) or "none"
+            print(f"   events: {events}")
 
 
 def _parse_shard(value: str | None) -> tuple[int, int]:

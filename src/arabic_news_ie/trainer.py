@@ -57,6 +57,23 @@ def training_arguments(cfg: Config, task: TaskConfig, checkpoints: Path, metric:
     )
 
 
+def _ordered_trainer_class():
+    from torch.utils.data import SequentialSampler
+    from transformers import Trainer
+
+    class OrderedEvalTrainer(Trainer):
+        """Trainer whose evaluation keeps dataset order.
+
+        note: with train_sampling_strategy="group_by_length", transformers 5 also length-groups (and so
+        reorders) evaluation batches; our metrics merge windows back by position, so order must hold.
+        """
+
+        def _get_eval_sampler(self, eval_dataset):
+            return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
+    return OrderedEvalTrainer
+
+
 def fit(cfg: Config, task: TaskConfig, name: str, model, tokenizer, data, output: Path, compute: Callable, resume: bool, metric: str):
     """Train with early stopping on dev; the best checkpoint is loaded at the end."""
     from datasets import Dataset
@@ -64,14 +81,13 @@ def fit(cfg: Config, task: TaskConfig, name: str, model, tokenizer, data, output
         DataCollatorForTokenClassification,
         DataCollatorWithPadding,
         EarlyStoppingCallback,
-        Trainer,
     )
 
     checkpoints = output / "checkpoints" / name
     if not resume and checkpoints.exists():
         shutil.rmtree(checkpoints)
     collator = DataCollatorForTokenClassification(tokenizer) if name == "ner" else DataCollatorWithPadding(tokenizer)
-    trainer = Trainer(
+    trainer = _ordered_trainer_class()(
         model=model,
         args=training_arguments(cfg, task, checkpoints, metric),
         data_collator=collator,

@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     compile_.add_argument("--check", action="store_true", help="only check and print a summary")
     _schema_args(compile_)
     compile_.set_defaults(func=_compile)
+    agree = sub.add_parser("agreement", help="inter-annotator agreement of SECOND against FIRST (JSON)")
+    agree.add_argument("first")
+    agree.add_argument("second")
+    agree.add_argument("--list", action="store_true", help="list the disagreements instead")
+    agree.set_defaults(func=_agreement)
     return parser
 
 
@@ -98,6 +103,19 @@ def _compile(args: argparse.Namespace) -> int:
         write_jsonl(articles, args.output)
         print(f"wrote {args.output}")
     return 1 if problems else 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from .agreement import agreement, disagreements
+
+    first, second = load_any(args.first), load_any(args.second)
+    for problem in first.problems + second.problems:
+        print(problem, file=sys.stderr)
+    if args.list:
+        print("\n".join(disagreements(first.articles, second.articles)))
+    else:
+        print(json.dumps(agreement(first.articles, second.articles), indent=2, ensure_ascii=False))
+    return 0
 
 
 def expand_ann(paths: list[str]) -> list[Path]:

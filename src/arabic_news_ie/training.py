@@ -231,7 +231,12 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
     model = build_model("events", cfg.model, tokenizer, data.labels, problem)
 
     def compute(split: str, logits) -> dict:
-        return _flat(event_metrics(data, split, logits, 0.5))
+        # note: model selection scores each epoch at its own best dev threshold; at a fixed 0.5 an
+        # imbalanced multi-label head predicts nothing for the first epochs and early stopping fires.
+        threshold = 0.5
+        if data.multi_label:
+            threshold = tune_threshold(data.gold[split], event_probabilities(data, split, logits), data.labels)
+        return _flat(event_metrics(data, split, logits, threshold))
 
     metric = "micro_f1" if data.multi_label else "macro_f1"
     trainer = fit(cfg, cfg.events, "events", model, tokenizer, data, output, compute, resume, metric=metric)

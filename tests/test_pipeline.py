@@ -30,7 +30,7 @@ def overfit_run(tmp_path_factory, tiny_corpus):
     return Pipeline.from_pretrained(output, device="cpu")
 
 
-KNOWN = "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو أمس في زيارة رسمية."
+KNOWN = "موسكو (رويترز) - وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو أمس في زيارة رسمية."
 
 
 def _check_invariants(text: str, result: Result) -> None:
@@ -62,14 +62,14 @@ def test_offsets_property_over_random_arabic_and_mixed_text(tiny_pipeline, texts
 
 def test_known_sentence_is_tagged_with_exact_offsets(overfit_run):
     result = overfit_run([KNOWN])[0]
-    assert [(e.text, e.label) for e in result.entities] == [("محمد جواد ظريف", "PER"), ("موسكو", "GPE")]
+    assert [(e.text, e.label) for e in result.entities] == [("موسكو", "GPE"), ("رويترز", "ORG"), ("محمد جواد ظريف", "PER"), ("موسكو", "GPE")]
 
 
 def test_normalisation_never_moves_offsets(overfit_run):
     noisy = "\u200f" + KNOWN.replace("موسكو", "موسکو").replace("ظريف", "ظـريف").replace("وصل", "وَصَلَ")
     result = overfit_run([noisy])[0]
     _check_invariants(noisy, result)
-    assert [e.text for e in result.entities] == ["محمد جواد ظـريف", "موسکو"]
+    assert [e.text for e in result.entities] == ["موسکو", "رويترز", "محمد جواد ظـريف", "موسکو"]
 
 
 def test_entity_on_the_last_line_of_a_10000_word_article_is_found(overfit_run):
@@ -117,7 +117,7 @@ def test_list_in_list_out_and_types(tiny_pipeline):
     assert tiny_pipeline([]) == []
     result = tiny_pipeline([KNOWN])[0]
     assert set(result.to_dict()) == {"entities", "sentences", "events"}
-    assert repr(result).startswith('Result: "وصل وزير')
+    assert repr(result).startswith('Result: "موسكو (رويترز)')
 
 
 def test_save_pretrained_round_trip(tiny_pipeline, tmp_path):

@@ -48,6 +48,7 @@ class ModelConfig:
     max_length: int = 128  # window size in sub-word tokens, [CLS] and [SEP] included
     stride: int = 32  # sub-word tokens shared by consecutive windows
     arabert_preprocess: bool = False  # apply the arabert package's preprocessing per word
+    split_clitics: bool = False  # show the model a word's stem first and its proclitics after (affixes.py)
 
 
 @dataclass(frozen=True)

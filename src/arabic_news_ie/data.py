@@ -13,8 +13,20 @@ class DataError(ValueError):
     """Bad or missing training data, reported as one line naming the file and line."""
 
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def resolve(path: str) -> str:
+    """A data path as given when it exists from here, else relative to the repository root."""
+    if Path(path).is_absolute() or Path(path).exists():
+        return path
+    rooted = REPO_ROOT / path
+    return str(rooted) if rooted.exists() else path
+
+
 def read_file(path: str, cfg: DataConfig) -> list[Article]:
     """Read one data file in the configured format; any problem raises :class:`DataError`."""
+    path = resolve(path)
     if not Path(path).is_file():
         raise DataError(f"{path}: data file not found")
     if cfg.format == "conll":

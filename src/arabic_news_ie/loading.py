@@ -142,11 +142,10 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
     model.eval().to(device)
     if quantize:
         model = quantize_dynamic(model, device)
-    preprocess = None
-    if settings.get("arabert_preprocess"):
-        from .modeling import arabert_preprocessor
+    from .modeling import word_preprocessor
 
-        preprocess = arabert_preprocessor(settings.get("base_model", ""))
+    arabert = settings.get("base_model", "") if settings.get("arabert_preprocess") else None
+    preprocess = word_preprocessor(tokenizer, arabert, bool(settings.get("split_clitics")))
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     return Component(
         task=task,

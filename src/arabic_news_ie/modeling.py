@@ -86,6 +86,27 @@ def load_tokenizer(source: str):
     return AutoTokenizer.from_pretrained(source, trust_remote_code=False)
 
 
+def word_preprocessor(tokenizer, arabert: str | None, split_clitics: bool) -> Callable[[str], str] | None:
+    """The per-word preprocessing a model was trained with: AraBERT's, then clitic splitting, or none."""
+    steps: list[Callable[[str], str]] = []
+    if arabert is not None:
+        steps.append(arabert_preprocessor(arabert))
+    if split_clitics:
+        from .affixes import clitic_splitter
+
+        vocab = {token for token in tokenizer.get_vocab() if not token.startswith("##")}
+        steps.append(clitic_splitter(vocab))
+    if not steps:
+        return None
+
+    def preprocess(word: str) -> str:
+        for step in steps:
+            word = " ".join(step(part) for part in word.split()) if step is not steps[0] else step(word)
+        return word
+
+    return preprocess
+
+
 def arabert_preprocessor(name_or_path: str) -> Callable[[str], str]:
     """AraBERT's own per-word preprocessing, for use on one word at a time (offset-safe by construction)."""
     from arabert.preprocess import ArabertPreprocessor

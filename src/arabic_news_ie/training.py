@@ -27,7 +27,7 @@ from .examples import (
     sentence_units,
 )
 from .metrics import multilabel_scores, ner_scores, single_label_scores, tune_threshold
-from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_tokenizer
+from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_tokenizer, word_preprocessor
 from .schema import Article
 
 
@@ -51,16 +51,13 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     prepare_output(output, resume)
     _seed_and_threads(cfg)
     splits = load_splits(cfg.data)
-    preprocess = arabert_preprocessor(cfg.model.name_or_path or "") if cfg.model.arabert_preprocess else None
-    tokenizer = prepare_tokenizer(cfg, splits["train"], output, preprocess)
+    arabert = (cfg.model.name_or_path or "") if cfg.model.arabert_preprocess else None
+    tokenizer = prepare_tokenizer(cfg, splits["train"], output, arabert_preprocessor(arabert) if arabert is not None else None)
+    preprocess = word_preprocessor(tokenizer, arabert, cfg.model.split_clitics)
     metrics = _read_json(output / "metrics.json") if resume else {}
-    has_entities = any(a.entities for a in splits["train"])
-    if task in ("ner", "both") and cfg.ner.enabled and has_entities:
-        if not (resume and "ner" in metrics):
-            metrics["ner"] = train_ner(cfg, splits, tokenizer, output, preprocess, resume)
-    if task in ("events", "both") and cfg.events.enabled:
-        if not (resume and "events" in metrics):
-            metrics["events"] = train_events(cfg, splits, tokenizer, output, preprocess, resume)
+    for name, trainer in _tasks(cfg, splits, task).items():
+        if not (resume and name in metrics):
+            metrics[name] = trainer(cfg, splits, tokenizer, output, preprocess, resume)
     metrics["data"] = {name: len(articles) for name, articles in splits.items()}
     history = _read_json(output / "history.json") if resume else {}
     for name in ("ner", "events"):
@@ -69,6 +66,28 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     return metrics
+
+
+def _tasks(cfg: Config, splits: dict[str, list[Article]], task: str) -> dict:
+    """The task trainers to run: those asked for, enabled in the config and labelled in the data."""
+    from .data import DataError
+
+    train = splits["train"]
+    has = {
+        "ner": any(a.entities for a in train),
+        "events": any(a.label for a in train) or any(s.events for a in train for s in a.sentences),
+    }
+    wanted = {"ner": train_ner, "events": train_events}
+    if task != "both":
+        if not has[task]:
+            raise DataError(f"{cfg.data.train}: the data has no {'entity' if task == 'ner' else 'event or class'} labels to train --task {task} on")
+        if not getattr(cfg, task).enabled:
+            raise DataError(f"--task {task}: {task}.enabled is false in the config")
+        return {task: wanted[task]}
+    chosen = {name: fn for name, fn in wanted.items() if has[name] and getattr(cfg, name).enabled}
+    if not chosen:
+        raise DataError(f"{cfg.data.train}: nothing to train (no labelled entities or events, or both tasks disabled)")
+    return chosen
 
 
 def prepare_output(output: Path, resume: bool) -> None:
@@ -261,6 +280,7 @@ def _save(trainer, directory: Path, cfg: Config, extra: dict) -> None:
         "max_length": cfg.model.max_length,
         "stride": cfg.model.stride,
         "arabert_preprocess": cfg.model.arabert_preprocess,
+        "split_clitics": cfg.model.split_clitics,
         "base_model": cfg.model.name_or_path or "embedded-small-bert",
         **extra,
     }

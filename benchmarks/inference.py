@@ -1,0 +1,139 @@
+"""Inference throughput on real articles: Pipeline (fp32, int8) vs transformers.pipeline vs bare forward.
+
+    python benchmarks/inference.py --model runs/default [--articles 200] [--threads 2]
+
+NER only, same model, same articles (../shared/corpora/ant-news when present, else our test split).
+Prints a Markdown table: articles/s, words/s, and each row's share of the bare-forward throughput, and
+the int8/fp32 word-label agreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+ANT = ROOT.parent / "shared" / "corpora" / "ant-news" / "articles.jsonl"
+
+
+def load_texts(limit: int) -> tuple[list[str], str]:
+    if ANT.exists():
+        rows = [json.loads(line) for line in ANT.open(encoding="utf-8")]
+        return [r["text"] for r in rows[:limit]], f"ANT news ({ANT.name}, first {limit})"
+    from arabic_news_ie.corpus import read_jsonl
+
+    rows = [a for a in read_jsonl(ROOT / "data" / "corpus.jsonl").articles if a.split == "test"]
+    return [a.text for a in rows[:limit]], "our test split"
+
+
+def timed(fn, repeat: int = 2) -> tuple[float, object]:
+    fn()  # warm-up
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="runs/default")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=0)
+    args = parser.parse_args()
+
+    import torch
+    from transformers import pipeline as hf_pipeline
+
+    from arabic_news_ie import Pipeline
+    from arabic_news_ie.examples import Unit, encode_units
+    from arabic_news_ie.encoding import word_spans
+    from arabic_news_ie.loading import load_component
+    from arabic_news_ie.text import sentences, words
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    texts, source = load_texts(args.articles)
+    n_words = sum(len(words(t)) for t in texts)
+    ner_dir = Path(args.model) / "ner"
+    fp32 = Pipeline(load_component(ner_dir, "cpu"), None, skip_noise=False)
+    int8 = Pipeline(load_component(ner_dir, "cpu", quantize=True), None, skip_noise=False)
+    rows = []
+
+    def pipeline_row(name, nlp):
+        best = None
+        for batch_size in (16, 64):
+            seconds, results = timed(lambda: nlp(texts, batch_size=batch_size))
+            if best is None or seconds < best[0]:
+                best = (seconds, batch_size, results)
+        rows.append((name, best[1], best[0]))
+        return best[2]
+
+    fp32_results = pipeline_row("Pipeline fp32", fp32)
+    int8_results = pipeline_row("Pipeline int8", int8)
+
+    # transformers.pipeline over the same sentences (it has no sentence splitting or windowing of its own)
+    sentence_texts = [t[s:e] for t in texts for s, e in sentences(t)]
+    tagger = hf_pipeline("token-classification", model=str(ner_dir), aggregation_strategy="first", device="cpu")
+    best = None
+    for batch_size in (1, 8, 32):
+        seconds, _ = timed(lambda: tagger(sentence_texts, batch_size=batch_size), repeat=1)
+        if best is None or seconds < best[0]:
+            best = (seconds, batch_size)
+    rows.append(("transformers.pipeline", best[1], best[0]))
+
+    # the compute limit: the encoder's bare forward over the same windows, length-sorted, no tokenising
+    component = fp32.ner
+    units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]
+    encoded = encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)
+    features = sorted((f["input_ids"] for f in encoded.features), key=len, reverse=True)
+
+    def bare(batch_size: int = 64) -> None:
+        with torch.inference_mode():
+            for begin in range(0, len(features), batch_size):
+                batch = features[begin : begin + batch_size]
+                width = len(batch[0])
+                ids = torch.zeros((len(batch), width), dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, seq in enumerate(batch):
+                    ids[row, : len(seq)] = torch.tensor(seq)
+                    mask[row, : len(seq)] = 1
+                component.model(input_ids=ids, attention_mask=mask)
+
+    seconds, _ = timed(bare)
+    rows.append(("bare forward (compute limit)", 64, seconds))
+
+    agree = total = 0
+    for a, b, text in zip(fp32_results, int8_results, texts):
+        tags_a = _word_labels(text, a.entities, words)
+        tags_b = _word_labels(text, b.entities, words)
+        agree += sum(x == y for x, y in zip(tags_a, tags_b))
+        total += len(tags_a)
+
+    bare_rate = len(texts) / seconds
+    hf_rate = len(texts) / rows[2][2]
+    print(f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n")
+    print("| runner | batch size | articles/s | words/s | × transformers.pipeline | % of bare forward |")
+    print("|---|---|---|---|---|---|")
+    for name, batch_size, secs in rows:
+        rate = len(texts) / secs
+        print(f"| {name} | {batch_size} | {rate:.1f} | {n_words / secs:,.0f} | {rate / hf_rate:.2f} | {100 * rate / bare_rate:.0f}% |")
+    print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
+
+
+def _word_labels(text, entities, words) -> list[str]:
+    labels = {}
+    for entity in entities:
+        for s, e in words(text[entity.start : entity.end]):
+            labels[entity.start + s] = entity.label
+    return [labels.get(s, "O") for s, _ in words(text)]
+
+
+if __name__ == "__main__":
+    main()

@@ -134,13 +134,14 @@ def train_command(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
     from .data import DataError
     from .reporting import report_run
-    from .training import RunError, run
+    from .training import RunError, is_main_process, run
 
     try:
         cfg = load_config(args.config, args.overrides)
         output = Path(args.output_dir or f"runs/{Path(args.config).stem}")
         metrics = run(cfg, output, task=args.task, resume=args.resume)
-        report_run(cfg, output, metrics, push_to_hub=args.push_to_hub)
+        if is_main_process():
+            report_run(cfg, output, metrics, push_to_hub=args.push_to_hub)
     except (ConfigError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

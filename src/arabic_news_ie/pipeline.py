@@ -65,6 +65,12 @@ class Result:
             "events": [[label, score] for label, score in self.events],
         }
 
+    def _repr_html_(self) -> str:
+        """Notebooks show a result as right-to-left HTML with highlighted entities."""
+        from .render import STYLE, legend, render_article
+
+        return f"<style>{STYLE}</style>{legend(sorted({e.label for e in self.entities}))}{render_article(self)}"
+
     def __repr__(self) -> str:
         head = self.text[:40].replace("\n", " ")
         entities = ", ".join(f"{e.text!r}/{e.label}" for e in self.entities[:8])

@@ -89,3 +89,23 @@ def render_page(results, titles: list[str | None] | None = None, labels: list[st
         f"<title>arabic_news_ie</title><style>{STYLE}</style></head>"
         f"<body>{legend(labels)}\n{body}</body></html>\n"
     )
+
+
+def entity_table(result) -> str:
+    """An HTML table of a result's entities (text, label, offsets, score)."""
+    rows = "".join(
+        f'<tr><td dir="rtl">{html.escape(e.text)}</td><td><mark class="ent" style="background:{color(e.label)}">{e.label}</mark></td>'
+        f"<td>{e.start}</td><td>{e.end}</td><td>{e.score:.2f}</td></tr>"
+        for e in result.entities
+    )
+    return f"<table><tr><th>text</th><th>label</th><th>start</th><th>end</th><th>score</th></tr>{rows}</table>"
+
+
+def sentence_table(result) -> str:
+    """An HTML table of each sentence and its event types."""
+    rows = "".join(
+        f'<tr><td dir="rtl">{html.escape(result.text[s.start:s.end][:120])}</td>'
+        f"<td>{'skipped' if s.skipped else ', '.join(f'{k} {v:.2f}' for k, v in s.events.items())}</td></tr>"
+        for s in result.sentences
+    )
+    return f"<table><tr><th>sentence</th><th>event types</th></tr>{rows}</table>"

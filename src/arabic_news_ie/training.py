@@ -7,6 +7,7 @@ embedded BERT and AraBERT share every line; only ``model.name_or_path`` differs.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,11 @@ from .examples import (
 from .metrics import multilabel_scores, ner_scores, single_label_scores, tune_threshold
 from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_tokenizer, word_preprocessor
 from .schema import Article
+
+
+def is_main_process() -> bool:
+    """False on the non-zero ranks of a torchrun/accelerate launch: only rank 0 writes run files."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 class RunError(RuntimeError):
@@ -63,8 +69,9 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     for name in ("ner", "events"):
         if "log_history" in metrics.get(name, {}):
             history[name] = metrics[name].pop("log_history")
-    (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
-    (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    if is_main_process():
+        (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
+        (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     return metrics
 
 
@@ -125,7 +132,8 @@ def prepare_tokenizer(cfg: Config, train: list[Article], output: Path, preproces
     lines = (" ".join(model_forms(a.text, word_spans(a.text), preprocess)) for a in train)
     tokenizer = train_tokenizer(lines, cfg.model.vocab_size, cfg.model.vocab_min_frequency)
     tokenizer.model_max_length = cfg.model.max_length
-    tokenizer.save_pretrained(saved)
+    if is_main_process():  # every rank trains the same vocabulary (deterministic); one writes it
+        tokenizer.save_pretrained(saved)
     return tokenizer
 
 
@@ -284,9 +292,10 @@ def _save(trainer, directory: Path, cfg: Config, extra: dict) -> None:
         "base_model": cfg.model.name_or_path or "embedded-small-bert",
         **extra,
     }
-    trainer.save_model(str(directory))
-    (directory / "training_args.bin").unlink(missing_ok=True)  # a pickle; the run's config.yaml says it all
-    shutil.rmtree(Path(trainer.args.output_dir), ignore_errors=True)  # checkpoints are only for --resume
+    trainer.save_model(str(directory))  # writes on the main process only
+    if is_main_process():
+        (directory / "training_args.bin").unlink(missing_ok=True)  # a pickle; the run's config.yaml says it all
+        shutil.rmtree(Path(trainer.args.output_dir), ignore_errors=True)  # checkpoints are only for --resume
 
 
 def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:

@@ -46,7 +46,7 @@ def test_first_subword_gets_the_label_rest_are_ignored(tokenizer):
 def test_model_forms_normalise_without_moving_offsets():
     text = "ولایتي في موسکو\u200f"
     spans = word_spans(text)
-    assert model_forms(text, spans) == ["ولايتي", "في", "موسكو", "\u200f"]
+    assert model_forms(text, spans) == ["ولايتي", "في", "موسكو"]  # a trailing mark is no word
     assert [text[s:e] for s, e in spans][0] == "ولایتي"
 
 

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -127,14 +128,18 @@ class Pipeline:
     def _analyse(self, texts: list[str], batch_size: int) -> list[Result]:
         texts = [_clean(t) for t in texts]
         sentence_spans = [self._sentences(t) for t in texts]
-        units = [
-            Unit(i, s.start, s.end, word_spans(t, s.start, s.end))
-            for i, (t, spans) in enumerate(zip(texts, sentence_spans))
-            for s in spans
-            if not s.skipped
-        ]
-        entities = self._entities(texts, units, batch_size) if self.ner else [[] for _ in texts]
-        scored = self._sentence_events(texts, units, batch_size) if self.events else {}
+        entities: list[list[Entity]] = [[] for _ in texts]
+        scored: dict[tuple[int, int], dict[str, float]] = {}
+        # Sentences are encoded and run a bounded number at a time, so memory follows the batch size,
+        # not the length of the longest article.
+        pending = ((i, s) for i, spans in enumerate(sentence_spans) for s in spans if not s.skipped)
+        while chunk := list(islice(pending, batch_size * 16)):
+            units = [Unit(i, s.start, s.end, word_spans(texts[i], s.start, s.end)) for i, s in chunk]
+            if self.ner:
+                for i, found in self._entities(texts, units, batch_size):
+                    entities[i].extend(found)
+            if self.events:
+                scored.update(self._sentence_events(texts, units, batch_size))
         results = []
         for i, text in enumerate(texts):
             sentences = [
@@ -151,10 +156,11 @@ class Pipeline:
             spans.append(Sentence(start, end, {}, skipped))
         return spans
 
-    def _entities(self, texts: list[str], units: list[Unit], batch_size: int) -> list[list[Entity]]:
+    def _entities(self, texts: list[str], units: list[Unit], batch_size: int) -> list[tuple[int, list[Entity]]]:
+        """Per unit: (article index, entities found in it)."""
         encoded = encode_units(self.ner.tokenizer, texts, units, self.ner.max_length, self.ner.stride, self.ner.preprocess)
         logits = self.ner.logits(encoded.features, batch_size)
-        found: list[list[Entity]] = [[] for _ in texts]
+        found: list[tuple[int, list[Entity]]] = []
         id2label = self.ner.labels
         for unit, probs in zip(units, merge_token_probs(encoded, logits)):
             if not len(probs):
@@ -162,10 +168,12 @@ class Pipeline:
             best = probs.argmax(-1)
             tags = [id2label[j] for j in best]
             text = texts[unit.article_index]
+            entities = []
             for span in bio_to_spans(unit.spans, tags):
                 inside = [k for k, (s, e) in enumerate(unit.spans) if s >= span.start and e <= span.end]
                 score = float(np.mean([probs[k, best[k]] for k in inside]))
-                found[unit.article_index].append(Entity(text[span.start : span.end], span.label, span.start, span.end, score))
+                entities.append(Entity(text[span.start : span.end], span.label, span.start, span.end, score))
+            found.append((unit.article_index, entities))
         return found
 
     def _sentence_events(self, texts: list[str], units: list[Unit], batch_size: int) -> dict[tuple[int, int], dict[str, float]]:

@@ -11,8 +11,11 @@ import unicodedata
 
 # Letters, digits, combining marks, tatweel and joiners form words; every other visible character
 # (punctuation, symbols, «») is a word of its own, like ANERcorp's tokenisation.
+# Invisible format marks (bidi controls, zero-width space, BOM) inside a word belong to it; at its edges
+# or on their own they belong to no word.
 _WORD_CHARS = r"\w\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED\u0640\u200C\u200D"
-WORD_RE = re.compile(rf"[{_WORD_CHARS}]+|[^\s{_WORD_CHARS}]")
+_MARKS = r"\u200B\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF"
+WORD_RE = re.compile(rf"[{_WORD_CHARS}](?:[{_WORD_CHARS}{_MARKS}]*[{_WORD_CHARS}])?|[^\s{_WORD_CHARS}{_MARKS}]")
 # Arabic and Latin sentence ends, followed by a space (so 3.5 is not one), or a newline.
 _SENTENCE_END_RE = re.compile(r"[.!?؟…]+[»\"')\]]*(?=\s)|\n")
 

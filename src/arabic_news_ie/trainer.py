@@ -58,11 +58,25 @@ def training_arguments(cfg: Config, task: TaskConfig, checkpoints: Path, metric:
 
 
 def _ordered_trainer_class():
+    import torch
     from torch.utils.data import SequentialSampler
     from transformers import Trainer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class EpochLengthGroupedSampler(LengthGroupedSampler):
+        """Length-grouped batches whose shuffle depends only on (seed, epoch), so a resumed run sees the
+        same batches as an uninterrupted one (the stock sampler draws from the global RNG)."""
+
+        def __init__(self, *args, seed: int, **kwargs):
+            super().__init__(*args, generator=torch.Generator(), **kwargs)
+            self.seed = seed
+            self.set_epoch(0)
+
+        def set_epoch(self, epoch: int) -> None:
+            self.generator.manual_seed(self.seed + int(epoch))
 
     class OrderedEvalTrainer(Trainer):
-        """Trainer whose evaluation keeps dataset order.
+        """Trainer whose evaluation keeps dataset order and whose training order is resumable.
 
         note: with train_sampling_strategy="group_by_length", transformers 5 also length-groups (and so
         reorders) evaluation batches; our metrics merge windows back by position, so order must hold.
@@ -70,6 +84,15 @@ def _ordered_trainer_class():
 
         def _get_eval_sampler(self, eval_dataset):
             return SequentialSampler(eval_dataset) if eval_dataset is not None else None
+
+        def _get_train_sampler(self, train_dataset=None):
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            return EpochLengthGroupedSampler(
+                self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                dataset=dataset,
+                lengths=[len(ids) for ids in dataset["input_ids"]],
+                seed=self.args.data_seed if self.args.data_seed is not None else self.args.seed,
+            )
 
     return OrderedEvalTrainer
 

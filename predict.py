@@ -1,6 +1,6 @@
 """Batch inference: JSONL / .txt / directory in, one JSON line per article out, in input order.
 
-    python predict.py --model runs/default --input articles.jsonl --output out.jsonl [--resume] [--html out.html]
+python predict.py --model runs/default --input articles.jsonl --output out.jsonl [--resume] [--html out.html]
 """
 
 import argparse
@@ -22,8 +22,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--no-skip-noise", action="store_true", help="analyse boilerplate and repeated headlines too")
     parser.add_argument("--html", default=None, help="also write a right-to-left HTML page of the results")
     parser.add_argument("--shard", default=None, metavar="I/N", help="process every N-th input starting at I")
-    parser.add_argument("--merge", nargs="+", default=None, metavar="SHARD",
-                        help="merge shard outputs (in shard order) into --output and exit")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=None,
+        metavar="SHARD",
+        help="merge shard outputs (in shard order) into --output and exit",
+    )
     return parser.parse_args(argv)
 
 

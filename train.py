@@ -1,8 +1,8 @@
 """Train the NER tagger and the event classifier.
 
-    python train.py                                   # embedded default on data/, writes runs/default
-    python train.py --config configs/arabert.yaml --output-dir runs/arabert
-    python train.py --task ner --set training.epochs=3 --resume
+python train.py                                   # embedded default on data/, writes runs/default
+python train.py --config configs/arabert.yaml --output-dir runs/arabert
+python train.py --task ner --set training.epochs=3 --resume
 """
 
 import argparse
@@ -16,8 +16,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--config", default="configs/default.yaml", help="YAML config (default: %(default)s)")
     parser.add_argument("--output-dir", default=None, help="run directory (default: runs/<config name>)")
     parser.add_argument("--task", choices=["ner", "events", "both"], default="both")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a config key, e.g. --set training.epochs=3 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config key, e.g. --set training.epochs=3 (repeatable)",
+    )
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run from its last checkpoint")
     parser.add_argument("--push-to-hub", default=None, metavar="REPO", help="push the trained models to this hub repo")
     return parser.parse_args(argv)

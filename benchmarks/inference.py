@@ -52,8 +52,8 @@ def main() -> None:
     from transformers import pipeline as hf_pipeline
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.examples import Unit, encode_units
     from arabic_news_ie.encoding import word_spans
+    from arabic_news_ie.examples import Unit, encode_units
     from arabic_news_ie.loading import load_component
     from arabic_news_ie.text import sentences, words
 
@@ -69,7 +69,7 @@ def main() -> None:
     def pipeline_row(name, nlp):
         best = None
         for batch_size in (16, 64):
-            seconds, results = timed(lambda: nlp(texts, batch_size=batch_size))
+            seconds, results = timed(lambda b=batch_size: nlp(texts, batch_size=b))
             if best is None or seconds < best[0]:
                 best = (seconds, batch_size, results)
         rows.append((name, best[1], best[0]))
@@ -83,7 +83,7 @@ def main() -> None:
     tagger = hf_pipeline("token-classification", model=str(ner_dir), aggregation_strategy="first", device="cpu")
     best = None
     for batch_size in (1, 8, 32):
-        seconds, _ = timed(lambda: tagger(sentence_texts, batch_size=batch_size), repeat=1)
+        seconds, _ = timed(lambda b=batch_size: tagger(sentence_texts, batch_size=b), repeat=1)
         if best is None or seconds < best[0]:
             best = (seconds, batch_size)
     rows.append(("transformers.pipeline", best[1], best[0]))
@@ -91,7 +91,9 @@ def main() -> None:
     # the compute limit: the encoder's bare forward over the same windows, length-sorted, no tokenising
     component = fp32.ner
     units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]
-    encoded = encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)
+    encoded = encode_units(
+        component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess
+    )
     features = sorted((f["input_ids"] for f in encoded.features), key=len, reverse=True)
 
     def bare(batch_size: int = 64) -> None:
@@ -118,19 +120,23 @@ def main() -> None:
 
     bare_rate = len(texts) / seconds
     hf_rate = len(texts) / rows[2][2]
-    print(f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n")
+    print(
+        f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n"
+    )
     print("| runner | batch size | articles/s | words/s | × transformers.pipeline | % of bare forward |")
     print("|---|---|---|---|---|---|")
     for name, batch_size, secs in rows:
         rate = len(texts) / secs
-        print(f"| {name} | {batch_size} | {rate:.1f} | {n_words / secs:,.0f} | {rate / hf_rate:.2f} | {100 * rate / bare_rate:.0f}% |")
+        print(
+            f"| {name} | {batch_size} | {rate:.1f} | {n_words / secs:,.0f} | {rate / hf_rate:.2f} | {100 * rate / bare_rate:.0f}% |"
+        )
     print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
 
 
 def _word_labels(text, entities, words) -> list[str]:
     labels = {}
     for entity in entities:
-        for s, e in words(text[entity.start : entity.end]):
+        for s, _ in words(text[entity.start : entity.end]):
             labels[entity.start + s] = entity.label
     return [labels.get(s, "O") for s, _ in words(text)]
 

@@ -37,13 +37,25 @@ def main(argv: list[str]) -> None:
         parser.add_argument("--set", dest="overrides", action="append", default=[])
         args = parser.parse_args(group)
         started = time.time()
-        command = [sys.executable, "train.py", "--config", args.config, "--task", args.task, "--output-dir", str(out / args.name)]
+        command = [
+            sys.executable,
+            "train.py",
+            "--config",
+            args.config,
+            "--task",
+            args.task,
+            "--output-dir",
+            str(out / args.name),
+        ]
         for item in args.overrides:
             command += ["--set", item]
         result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
         minutes = (time.time() - started) / 60
         if result.returncode != 0:
-            print(f"{args.name}\tFAILED\t{result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ''}", flush=True)
+            print(
+                f"{args.name}\tFAILED\t{result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ''}",
+                flush=True,
+            )
             continue
         metrics = json.loads((out / args.name / "metrics.json").read_text())
         key = "f1" if args.task == "ner" else "micro_f1"

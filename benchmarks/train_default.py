@@ -1,6 +1,6 @@
 """Time `python train.py` (the embedded default, both tasks) and print its test scores.
 
-    python benchmarks/train_default.py [--output-dir runs/default] [--set key=value ...]
+python benchmarks/train_default.py [--output-dir runs/default] [--set key=value ...]
 """
 
 from __future__ import annotations
@@ -29,9 +29,13 @@ def main() -> None:
     metrics = json.loads((ROOT / args.output_dir / "metrics.json").read_text())
     ner, events = metrics["ner"], metrics["events"]
     print(f"python train.py: {minutes:.1f} min wall on this machine")
-    print(f"NER    dev F1 {ner['dev']['f1']:.3f}  test P {ner['test']['precision']:.3f} R {ner['test']['recall']:.3f} F1 {ner['test']['f1']:.3f}")
+    print(
+        f"NER    dev F1 {ner['dev']['f1']:.3f}  test P {ner['test']['precision']:.3f} R {ner['test']['recall']:.3f} F1 {ner['test']['f1']:.3f}"
+    )
     print("NER    test per type: " + ", ".join(f"{k} {v['f1']:.3f}" for k, v in ner["test"]["per_type"].items()))
-    print(f"events dev micro-F1 {events['dev']['micro_f1']:.3f}  test micro-F1 {events['test']['micro_f1']:.3f} macro-F1 {events['test']['macro_f1']:.3f} (threshold {events['threshold']})")
+    print(
+        f"events dev micro-F1 {events['dev']['micro_f1']:.3f}  test micro-F1 {events['test']['micro_f1']:.3f} macro-F1 {events['test']['macro_f1']:.3f} (threshold {events['threshold']})"
+    )
     print("events test per type: " + ", ".join(f"{k} {v['f1']:.3f}" for k, v in events["test"]["per_type"].items()))
 
 

@@ -1,6 +1,6 @@
-from arabic_news_ie.authoring import parse_sentence, read_ann, to_ann
-
 from conftest import DATA
+
+from arabic_news_ie.authoring import parse_sentence, read_ann, to_ann
 
 
 def test_parse_sentence_strips_markup_and_keeps_offsets():
@@ -35,4 +35,4 @@ def test_seed_article_fixture_reproduces_the_scraped_text():
     assert article.text.startswith("أكدت مواقع تابعة للحرس الثوري الإيراني")
     assert "فی سوریا" in article.text  # Persian letters kept as scraped
     assert article.text.endswith("وتتلقى نشراتنا البريدية المتنوعة")
-    assert all(article.text[e.start:e.end].strip() == article.text[e.start:e.end] for e in article.entities)
+    assert all(article.text[e.start : e.end].strip() == article.text[e.start : e.end] for e in article.entities)

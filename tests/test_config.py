@@ -1,8 +1,7 @@
 import pytest
+from conftest import ROOT
 
 from arabic_news_ie.config import ConfigError, load_config
-
-from conftest import ROOT
 
 
 def test_every_shipped_config_loads_and_starts_with_its_command():
@@ -12,7 +11,10 @@ def test_every_shipped_config_loads_and_starts_with_its_command():
 
 
 def test_set_overrides_nested_keys_with_yaml_types():
-    cfg = load_config(ROOT / "configs" / "default.yaml", ["training.learning_rate=3e-5", "model.name_or_path=x/y", "ner.enabled=false"])
+    cfg = load_config(
+        ROOT / "configs" / "default.yaml",
+        ["training.learning_rate=3e-5", "model.name_or_path=x/y", "ner.enabled=false"],
+    )
     assert cfg.training.learning_rate == 3e-5 and cfg.model.name_or_path == "x/y" and cfg.ner.enabled is False
 
 

@@ -1,10 +1,10 @@
 import json
 
+from conftest import DATA
+
 from arabic_news_ie.corpus import bio_to_spans, read_conll, read_csv, read_jsonl, spans_to_bio, write_conll, write_jsonl
 from arabic_news_ie.schema import Article, SentenceSpan, Span
 from arabic_news_ie.text import words
-
-from conftest import DATA
 
 
 def test_jsonl_round_trip(tmp_path, tiny_corpus):
@@ -18,12 +18,22 @@ def test_jsonl_round_trip(tmp_path, tiny_corpus):
 def test_jsonl_reader_reports_bad_records_and_goes_on(tmp_path):
     path = tmp_path / "bad.jsonl"
     good = {"id": "g", "text": "نص", "entities": [], "sentences": [{"start": 0, "end": 2, "events": []}]}
-    path.write_text("\n".join([
-        "{not json", json.dumps({"id": 1, "text": "x", "entities": [], "sentences": []}), json.dumps(good),
-    ]), encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                "{not json",
+                json.dumps({"id": 1, "text": "x", "entities": [], "sentences": []}),
+                json.dumps(good),
+            ]
+        ),
+        encoding="utf-8",
+    )
     loaded = read_jsonl(path)
     assert [a.id for a in loaded.articles] == ["g"]
-    assert [(p.line, p.message.split(":")[0]) for p in loaded.problems] == [(1, "invalid JSON"), (2, "field 'id' must be str, got int")]
+    assert [(p.line, p.message.split(":")[0]) for p in loaded.problems] == [
+        (1, "invalid JSON"),
+        (2, "field 'id' must be str, got int"),
+    ]
 
 
 def test_span_bio_round_trip_with_clitics_and_persian_letters():
@@ -38,7 +48,12 @@ def test_span_bio_round_trip_with_clitics_and_persian_letters():
     tags = spans_to_bio(spans, entities)
     assert tags == ["O", "B-PER", "B-PER", "B-GPE", "O", "B-ORG", "I-ORG", "I-ORG"]
     assert bio_to_spans(spans, tags) == entities
-    assert [text[e.start:e.end] for e in bio_to_spans(spans, tags)] == ["ولایتي", "بوتين", "بموسکو", "ووزارة الخارجية الإیرانية"]
+    assert [text[e.start : e.end] for e in bio_to_spans(spans, tags)] == [
+        "ولایتي",
+        "بوتين",
+        "بموسکو",
+        "ووزارة الخارجية الإیرانية",
+    ]
 
 
 def test_stray_inside_tag_starts_an_entity_like_seqeval():
@@ -48,13 +63,16 @@ def test_stray_inside_tag_starts_an_entity_like_seqeval():
 
 def test_conll_reader_anercorp_style(tmp_path):
     path = tmp_path / "a.conll"
-    path.write_text("فرانكفورت B-LOC\n(\tO\nد\tB-ORG\nب\tI-ORG\nأ\tI-ORG\n)\tO\n\nأعلن O\nكلاوس B-PERS\nكينكل I-PERS\n", encoding="utf-8")
+    path.write_text(
+        "فرانكفورت B-LOC\n(\tO\nد\tB-ORG\nب\tI-ORG\nأ\tI-ORG\n)\tO\n\nأعلن O\nكلاوس B-PERS\nكينكل I-PERS\n",
+        encoding="utf-8",
+    )
     loaded = read_conll(path)
     assert not loaded.problems
     first, second = loaded.articles
     assert first.text == "فرانكفورت ( د ب أ )"
-    assert [(first.text[e.start:e.end], e.label) for e in first.entities] == [("فرانكفورت", "LOC"), ("د ب أ", "ORG")]
-    assert [(second.text[e.start:e.end], e.label) for e in second.entities] == [("كلاوس كينكل", "PERS")]
+    assert [(first.text[e.start : e.end], e.label) for e in first.entities] == [("فرانكفورت", "LOC"), ("د ب أ", "ORG")]
+    assert [(second.text[e.start : e.end], e.label) for e in second.entities] == [("كلاوس كينكل", "PERS")]
     assert loaded.lines == [(str(path), 1), (str(path), 8)]
 
 
@@ -69,7 +87,7 @@ def test_conll_writer_round_trip(tmp_path, tiny_corpus):
     out = tmp_path / "tiny.conll"
     write_conll(articles, out)
     back = read_conll(out).articles
-    surfaces = lambda arts: [a.text[e.start:e.end] for a in arts for e in a.entities]  # noqa: E731
+    surfaces = lambda arts: [a.text[e.start : e.end] for a in arts for e in a.entities]  # noqa: E731
     assert surfaces(back) == surfaces(articles)
 
 

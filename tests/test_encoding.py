@@ -9,7 +9,9 @@ def tokenizer():
     return train_tokenizer(["قال الوزير في طهران إن المحادثات مع موسكو جيدة"] * 5, vocab_size=120, min_frequency=1)
 
 
-@pytest.mark.parametrize("counts, budget, stride", [([1] * 50, 10, 3), ([3, 1, 7, 2, 2, 5, 1] * 9, 12, 4), ([12, 1, 1], 12, 4)])
+@pytest.mark.parametrize(
+    "counts, budget, stride", [([1] * 50, 10, 3), ([3, 1, 7, 2, 2, 5, 1] * 9, 12, 4), ([12, 1, 1], 12, 4)]
+)
 def test_windows_cover_every_word_and_fit_the_budget(counts, budget, stride):
     windows = plan_windows(counts, budget, stride)
     covered = {i for a, b in windows for i in range(a, b)}

@@ -3,12 +3,11 @@
 import json
 
 import pytest
+from conftest import ROOT, TINY_OVERRIDES
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from arabic_news_ie import Pipeline, Result
-
-from conftest import ROOT, TINY_OVERRIDES
 
 ARABIC = "ابتثجحخدذرزسشصضطظعغفقكلمنهويءآأؤإئةى" + "کیۀ" + "ـًٌٍَُِّْ" + "٠١٢٣٤٥٦٧٨٩"
 MARKS = "\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u2066\u2069\ufeff"
@@ -23,8 +22,15 @@ def overfit_run(tmp_path_factory, tiny_corpus):
     from arabic_news_ie.training import run
 
     output = tmp_path_factory.mktemp("overfit")
-    overrides = TINY_OVERRIDES + [f"data.train={tiny_corpus}", f"data.dev={tiny_corpus}", "training.epochs=80", "training.early_stopping_patience=100",
-                                  "model.hidden_size=64", "model.intermediate_size=128", "training.learning_rate=3e-3"]
+    overrides = TINY_OVERRIDES + [
+        f"data.train={tiny_corpus}",
+        f"data.dev={tiny_corpus}",
+        "training.epochs=80",
+        "training.early_stopping_patience=100",
+        "model.hidden_size=64",
+        "model.intermediate_size=128",
+        "training.learning_rate=3e-3",
+    ]
     cfg = load_config(ROOT / "configs" / "default.yaml", overrides)
     run(cfg, output, task="ner")
     return Pipeline.from_pretrained(output, device="cpu")
@@ -38,7 +44,7 @@ def _check_invariants(text: str, result: Result) -> None:
     previous_end = 0
     for entity in result.entities:
         assert 0 <= entity.start < entity.end <= len(text)
-        assert text[entity.start:entity.end] == entity.text
+        assert text[entity.start : entity.end] == entity.text
         assert entity.start >= previous_end  # sorted, no overlap
         previous_end = entity.end
         assert 0.0 <= entity.score <= 1.0
@@ -62,7 +68,12 @@ def test_offsets_property_over_random_arabic_and_mixed_text(tiny_pipeline, texts
 
 def test_known_sentence_is_tagged_with_exact_offsets(overfit_run):
     result = overfit_run([KNOWN])[0]
-    assert [(e.text, e.label) for e in result.entities] == [("موسكو", "GPE"), ("رويترز", "ORG"), ("محمد جواد ظريف", "PER"), ("موسكو", "GPE")]
+    assert [(e.text, e.label) for e in result.entities] == [
+        ("موسكو", "GPE"),
+        ("رويترز", "ORG"),
+        ("محمد جواد ظريف", "PER"),
+        ("موسكو", "GPE"),
+    ]
 
 
 def test_normalisation_never_moves_offsets(overfit_run):
@@ -91,14 +102,25 @@ def test_boilerplate_and_repeated_headline_are_skipped_with_offsets_kept(tiny_pi
     text = "عنوان الخبر المهم\nوصل الوزير إلى موسكو.\nعنوان الخبر المهم\nلم تشترك بعد"
     result = tiny_pipeline([text])[0]
     assert [s.skipped for s in result.sentences] == [False, False, True, True]
-    assert text[result.sentences[2].start:result.sentences[2].end] == "عنوان الخبر المهم"
+    assert text[result.sentences[2].start : result.sentences[2].end] == "عنوان الخبر المهم"
     assert not result.sentences[3].events
     kept = Pipeline(tiny_pipeline.ner, tiny_pipeline.events, skip_noise=False)([text])[0]
     assert not any(s.skipped for s in kept.sentences)
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t ", "ب" * 1_000_000, "hello world, no Arabic here.", "\x00\x01\x1b[31m", "\ud800\udfff ok",
-                                  "\u202bمرحبا\u202c \u200fبالعالم", "😀" * 50])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   \n\t ",
+        "ب" * 1_000_000,
+        "hello world, no Arabic here.",
+        "\x00\x01\x1b[31m",
+        "\ud800\udfff ok",
+        "\u202bمرحبا\u202c \u200fبالعالم",
+        "😀" * 50,
+    ],
+)
 def test_hostile_strings_do_not_break_the_api(tiny_pipeline, text):
     _check_invariants(text, tiny_pipeline([text])[0])
 

@@ -15,7 +15,7 @@ TEXT = "زار بوتين طهران أمس.\nلم تشترك بعد"
 def _result() -> Result:
     entities = [Entity("بوتين", "PER", 4, 9, 0.9), Entity("طهران", "GPE", 10, 15, 0.8)]
     sentences = [Sentence(0, 20, {"MOVEMENT": 0.8}), Sentence(21, len(TEXT), {}, skipped=True)]
-    assert all(TEXT[e.start:e.end] == e.text for e in entities)
+    assert all(TEXT[e.start : e.end] == e.text for e in entities)
     return Result(TEXT, entities, sentences, [("MOVEMENT", 0.8)])
 
 
@@ -35,7 +35,7 @@ def test_entities_are_marked_in_text_order_with_type_colours():
 
 
 def _hex(color: str) -> np.ndarray:
-    return np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed (.ci/run installs it)")
@@ -46,10 +46,24 @@ def test_browser_shows_highlighted_entities_right_to_left(tmp_path):
     page.write_text(render_page([_result()]), encoding="utf-8")
     shot = tmp_path / "shot.png"
     subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=900,400", page.as_uri()],
-        capture_output=True, timeout=120, check=True,
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=900,400",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     pixels = matplotlib.image.imread(str(shot))[..., :3] * 255  # (height, width, rgb)
     positions = {}

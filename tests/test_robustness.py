@@ -9,11 +9,10 @@ import sys
 import time
 
 import pytest
+from conftest import ROOT, TINY_OVERRIDES
 
 from arabic_news_ie import Pipeline
 from arabic_news_ie.loading import ModelLoadError
-
-from conftest import ROOT, TINY_OVERRIDES
 
 
 @pytest.fixture
@@ -82,9 +81,23 @@ def test_pickle_only_directory_is_refused_without_unpickling(model_copy):
 def test_predict_reports_a_damaged_model_in_one_line(model_copy, tmp_path):
     (model_copy / "model.safetensors").write_bytes(b"garbage")
     (tmp_path / "in.txt").write_text("زار بوتين طهران.", encoding="utf-8")
-    result = subprocess.run([sys.executable, "predict.py", "--model", str(model_copy), "--input", str(tmp_path / "in.txt"),
-                             "--output", str(tmp_path / "o.jsonl")], cwd=ROOT, capture_output=True, text=True,
-                            env={**os.environ, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "predict.py",
+            "--model",
+            str(model_copy),
+            "--input",
+            str(tmp_path / "in.txt"),
+            "--output",
+            str(tmp_path / "o.jsonl"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "damaged or truncated safetensors" in result.stderr.strip().splitlines()[-1]
 
@@ -92,26 +105,43 @@ def test_predict_reports_a_damaged_model_in_one_line(model_copy, tmp_path):
 def test_unwritable_output_fails_before_any_work(tmp_path, tiny_corpus):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = subprocess.run([sys.executable, "train.py", "--output-dir", str(blocker / "run"), "--set", f"data.train={tiny_corpus}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert result.returncode == 2 and "output directory is not writable" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run(
+        [sys.executable, "train.py", "--output-dir", str(blocker / "run"), "--set", f"data.train={tiny_corpus}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert (
+        result.returncode == 2
+        and "output directory is not writable" in result.stderr
+        and "Traceback" not in result.stderr
+    )
 
 
 def _train_command(output, corpus, epochs):
     command = [sys.executable, "train.py", "--task", "ner", "--output-dir", str(output)]
     overrides = [o for o in TINY_OVERRIDES if not o.startswith("training.epochs")]
-    for item in overrides + [f"data.train={corpus}", f"training.epochs={epochs}", "training.early_stopping_patience=100"]:
+    for item in overrides + [
+        f"data.train={corpus}",
+        f"training.epochs={epochs}",
+        "training.early_stopping_patience=100",
+    ]:
         command += ["--set", item]
     return command
 
 
 def test_training_killed_mid_run_resumes_to_the_same_metrics(tmp_path, tiny_corpus):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    full = subprocess.run(_train_command(tmp_path / "full", tiny_corpus, 8), cwd=ROOT, capture_output=True, env=env, timeout=600)
+    full = subprocess.run(
+        _train_command(tmp_path / "full", tiny_corpus, 8), cwd=ROOT, capture_output=True, env=env, timeout=600
+    )
     assert full.returncode == 0, full.stderr[-2000:]
     killed = tmp_path / "killed"
-    process = subprocess.Popen(_train_command(killed, tiny_corpus, 8), cwd=ROOT, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        _train_command(killed, tiny_corpus, 8), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+    )
     checkpoints = killed / "checkpoints" / "ner"
     deadline = time.time() + 300
     while time.time() < deadline and len(list(checkpoints.glob("checkpoint-*/trainer_state.json"))) < 2:
@@ -119,7 +149,9 @@ def test_training_killed_mid_run_resumes_to_the_same_metrics(tmp_path, tiny_corp
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (killed / "metrics.json").exists(), "the run finished before it could be killed"
-    resumed = subprocess.run(_train_command(killed, tiny_corpus, 8) + ["--resume"], cwd=ROOT, capture_output=True, env=env, timeout=600)
+    resumed = subprocess.run(
+        _train_command(killed, tiny_corpus, 8) + ["--resume"], cwd=ROOT, capture_output=True, env=env, timeout=600
+    )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     a = json.loads((tmp_path / "full" / "metrics.json").read_text())["ner"]
     b = json.loads((killed / "metrics.json").read_text())["ner"]

@@ -1,6 +1,8 @@
 from arabic_news_ie.text import is_boilerplate, noise_lines, normalize_word, sentences, words
 
-SEED_TAIL = "مقتل قيادي في حلب\nولايتي يؤكد التعاون\nمقتل قيادي في حلب\nلم تشترك بعد\nانشئ حساباً خاصاً بك لتحصل على أخبار"
+SEED_TAIL = (
+    "مقتل قيادي في حلب\nولايتي يؤكد التعاون\nمقتل قيادي في حلب\nلم تشترك بعد\nانشئ حساباً خاصاً بك لتحصل على أخبار"
+)
 
 
 def test_words_split_punctuation_but_keep_clitics():
@@ -24,7 +26,11 @@ def test_normalize_word_maps_persian_letters_and_drops_marks():
 def test_sentences_split_on_arabic_and_latin_ends_and_newlines():
     text = "قال الوزير. وأضاف؟ نعم!\nسطر جديد بلا نقطة\nبلغ النمو 3.5 في المئة."
     assert [text[s:e] for s, e in sentences(text)] == [
-        "قال الوزير.", "وأضاف؟", "نعم!", "سطر جديد بلا نقطة", "بلغ النمو 3.5 في المئة.",
+        "قال الوزير.",
+        "وأضاف؟",
+        "نعم!",
+        "سطر جديد بلا نقطة",
+        "بلغ النمو 3.5 في المئة.",
     ]
 
 

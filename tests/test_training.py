@@ -6,14 +6,17 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, TINY_OVERRIDES
 
 
 def _train(*args, env=None, cwd=ROOT):
     return subprocess.run(
-        [sys.executable, str(ROOT / "train.py"), *args], capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})}, timeout=600,
+        [sys.executable, str(ROOT / "train.py"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **(env or {})},
+        timeout=600,
     )
 
 
@@ -52,9 +55,12 @@ def test_saved_ner_model_works_with_transformers_pipeline(tiny_run):
 def test_reload_and_predict_with_exact_offsets(tiny_pipeline):
     text = "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو. والتقى لافروف.\nلم تشترك بعد"
     result = tiny_pipeline([text])[0]
-    assert all(text[e.start:e.end] == e.text for e in result.entities)
-    assert [text[s.start:s.end] for s in result.sentences] == [
-        "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو.", "والتقى لافروف.", "لم تشترك بعد"]
+    assert all(text[e.start : e.end] == e.text for e in result.entities)
+    assert [text[s.start : s.end] for s in result.sentences] == [
+        "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو.",
+        "والتقى لافروف.",
+        "لم تشترك بعد",
+    ]
     assert result.sentences[-1].skipped and not result.sentences[0].skipped
 
 
@@ -100,9 +106,13 @@ def _fake_hub_model(cache, repo_id):
     commit = "0" * 40
     repo = cache / ("models--" + repo_id.replace("/", "--"))
     snapshot = repo / "snapshots" / commit
-    tokenizer = train_tokenizer(["زار بوتين طهران وقال إن المحادثات مع موسكو جيدة في سوريا"] * 3, vocab_size=200, min_frequency=1)
+    tokenizer = train_tokenizer(
+        ["زار بوتين طهران وقال إن المحادثات مع موسكو جيدة في سوريا"] * 3, vocab_size=200, min_frequency=1
+    )
     tokenizer.save_pretrained(snapshot)
-    config = BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64)
+    config = BertConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64
+    )
     BertForMaskedLM(config).save_pretrained(snapshot)
     (repo / "refs").mkdir(parents=True)
     (repo / "refs" / "main").write_text(commit)
@@ -112,9 +122,21 @@ def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus)
     cache = tmp_path / "hub"
     _fake_hub_model(cache, "aubmindlab/bert-base-arabertv02")
     result = _train(
-        "--config", "configs/arabert.yaml", "--set", f"data.train={tiny_corpus}", "--set", "training.max_steps=2",
-        "--set", "training.batch_size=2", "--set", "model.max_length=64", "--set", "model.stride=16",
-        "--output-dir", str(tmp_path / "arabert"), env={"HF_HUB_CACHE": str(cache), "HF_HOME": str(tmp_path / "home")},
+        "--config",
+        "configs/arabert.yaml",
+        "--set",
+        f"data.train={tiny_corpus}",
+        "--set",
+        "training.max_steps=2",
+        "--set",
+        "training.batch_size=2",
+        "--set",
+        "model.max_length=64",
+        "--set",
+        "model.stride=16",
+        "--output-dir",
+        str(tmp_path / "arabert"),
+        env={"HF_HUB_CACHE": str(cache), "HF_HOME": str(tmp_path / "home")},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     config = json.loads((tmp_path / "arabert" / "ner" / "config.json").read_text())
@@ -124,4 +146,4 @@ def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus)
 
     text = "وقال ولایتي في موسکو إن «جنيف3» مهم"
     result = Pipeline.from_pretrained(tmp_path / "arabert", device="cpu")([text])[0]
-    assert all(text[e.start:e.end] == e.text for e in result.entities)
+    assert all(text[e.start : e.end] == e.text for e in result.entities)

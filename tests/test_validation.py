@@ -17,7 +17,10 @@ GOOD = {
 
 def _write(tmp_path, records, name="c.jsonl"):
     path = tmp_path / name
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records) + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -52,10 +55,21 @@ def test_tiny_corpus_and_seed_fixture_validate(capsys, tiny_corpus):
         (_variant(entities=[{"start": 4, "end": 999, "label": "PER"}]), "out of range"),
         (_variant(entities=[{"start": 9, "end": 9, "label": "PER"}]), "out of range or empty"),
         (_variant(entities=[{"start": 5, "end": 9, "label": "PER"}]), "does not start and end on word boundaries"),
-        (_variant(entities=[{"start": 4, "end": 15, "label": "PER"}, {"start": 10, "end": 15, "label": "GPE"}]), "overlap"),
+        (
+            _variant(entities=[{"start": 4, "end": 15, "label": "PER"}, {"start": 10, "end": 15, "label": "GPE"}]),
+            "overlap",
+        ),
         (_variant(entities=[{"start": 4, "end": 9, "label": "PERSON"}]), "unknown entity label 'PERSON'"),
-        (_variant(sentences=[{"start": 0, "end": 16, "events": ["WAR"]}, {"start": 17, "end": len(TEXT), "events": []}]), "unknown event type(s) WAR"),
-        (_variant(sentences=[{"start": 0, "end": 20, "events": []}, {"start": 17, "end": len(TEXT), "events": []}]), "overlaps the previous one"),
+        (
+            _variant(
+                sentences=[{"start": 0, "end": 16, "events": ["WAR"]}, {"start": 17, "end": len(TEXT), "events": []}]
+            ),
+            "unknown event type(s) WAR",
+        ),
+        (
+            _variant(sentences=[{"start": 0, "end": 20, "events": []}, {"start": 17, "end": len(TEXT), "events": []}]),
+            "overlaps the previous one",
+        ),
         (_variant(sentences=[{"start": 0, "end": 16, "events": []}]), "sentences do not cover the text"),
         (_variant(entities=[{"start": 10, "end": 21, "label": "GPE"}]), "crosses a sentence boundary"),
         (_variant(split="training"), "split 'training' is not train/dev/test"),

@@ -9,7 +9,7 @@ changes the string the model sees for one word.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 _CONJUNCTIONS = ("و", "ف")
 _PREPOSITIONS = ("ب", "ل", "ك")

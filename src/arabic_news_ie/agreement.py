@@ -59,7 +59,13 @@ def _f1(tp: int, ref: int, hyp: int) -> dict:
     precision = tp / hyp if hyp else 0.0
     recall = tp / ref if ref else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4), "reference": ref, "second": hyp}
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "reference": ref,
+        "second": hyp,
+    }
 
 
 def disagreements(first: list[Article], second: list[Article]) -> list[str]:
@@ -79,5 +85,7 @@ def disagreements(first: list[Article], second: list[Article]) -> list[str]:
                 for _, s, e, label in items:
                     lines.append(f"{a.id}#{index}\t{tag}\t{text[s:e]}\t{label}")
             if set(sa.events) != set(sb.events):
-                lines.append(f"{a.id}#{index}\tevents\t{' '.join(sa.events) or '-'} vs {' '.join(sb.events) or '-'}\t{text[:80]}")
+                lines.append(
+                    f"{a.id}#{index}\tevents\t{' '.join(sa.events) or '-'} vs {' '.join(sb.events) or '-'}\t{text[:80]}"
+                )
     return lines

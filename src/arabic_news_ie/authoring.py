@@ -179,7 +179,7 @@ def _sentence_markup(article: Article, sentence: SentenceSpan) -> str:
     for span in article.entities:
         if sentence.start <= span.start and span.end <= sentence.end:
             out.append(article.text[cursor : span.start])
-            out.append(f"[[{article.text[span.start:span.end]}|{span.label}]]")
+            out.append(f"[[{article.text[span.start : span.end]}|{span.label}]]")
             cursor = span.end
     out.append(article.text[cursor : sentence.end])
     return "".join(out)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,12 @@ def _parse_line(index: int, number: int, raw: bytes, path: Path) -> Record:
     if "text" not in record:
         return Record(index, record_id, number, error=f"{path}:{number}: missing field 'text'")
     if not isinstance(record["text"], str):
-        return Record(index, record_id, number, error=f"{path}:{number}: field 'text' must be a string, got {type(record['text']).__name__}")
+        return Record(
+            index,
+            record_id,
+            number,
+            error=f"{path}:{number}: field 'text' must be a string, got {type(record['text']).__name__}",
+        )
     return Record(index, record_id, number, text=record["text"])
 
 
@@ -98,8 +103,15 @@ def output_record(record: Record, result) -> dict:
     return {"id": record.id, **result.to_dict()}
 
 
-def predict_file(pipeline, input_path: str, output_path: str, batch_size: int = 32, resume: bool = False,
-                 shard: tuple[int, int] = (0, 1), progress: bool = True) -> tuple[int, int]:
+def predict_file(
+    pipeline,
+    input_path: str,
+    output_path: str,
+    batch_size: int = 32,
+    resume: bool = False,
+    shard: tuple[int, int] = (0, 1),
+    progress: bool = True,
+) -> tuple[int, int]:
     """Run ``pipeline`` over inputs, appending ordered JSON lines. Returns (records written, errors)."""
     from tqdm import tqdm
 
@@ -119,7 +131,10 @@ def predict_file(pipeline, input_path: str, output_path: str, batch_size: int = 
             for record in batch:
                 result = next(results) if record.error is None else None
                 if isinstance(result, Exception):
-                    record, result = Record(record.index, record.id, record.line, error=f"prediction failed: {result}"), None
+                    record, result = (
+                        Record(record.index, record.id, record.line, error=f"prediction failed: {result}"),
+                        None,
+                    )
                 row = output_record(record, result)
                 errors += "error" in row
                 lines.append(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")

@@ -127,8 +127,6 @@ def expand_ann(paths: list[str]) -> list[Path]:
     return found
 
 
-
-
 def train_command(args: argparse.Namespace) -> int:
     """Run ``train.py``: bad config or data gives one line on stderr and exit code 2, never a traceback."""
     from .config import ConfigError, load_config
@@ -174,12 +172,14 @@ def predict_command(args: argparse.Namespace) -> int:
             raise InputError("--input is required")
         from .pipeline import Pipeline
 
-        pipeline = Pipeline.from_pretrained(args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise)
+        pipeline = Pipeline.from_pretrained(
+            args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise
+        )
         written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
         if args.html:
             write_html(args.input, args.output, args.html, shard)
         if args.print_results:
-            print_results(args.input, args.output, shard)
+            print_results(args.output)
     except (InputError, ModelLoadError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -190,22 +190,21 @@ def predict_command(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
-def print_results(input_path: str, output: str, shard: tuple[int, int] = (0, 1), limit: int = 20) -> None:
+def print_results(output: str, limit: int = 20) -> None:
     """Human-readable entities and event types of the first ``limit`` outputs."""
     from itertools import islice
 
-    from .batch import read_inputs
-
-    inputs = (r for r in read_inputs(input_path) if r.index % shard[1] == shard[0])
     with open(output, encoding="utf-8") as handle:
-        for record, line in islice(zip(inputs, handle), limit):
+        for line in islice(handle, limit):
             row = json.loads(line)
             print(f"== {row['id']}")
             if "error" in row:
                 print(f"   error: {row['error']}")
                 continue
             for entity in row["entities"]:
-                print(f"   {entity['label']:<5} {entity['text']}  [{entity['start']}:{entity['end']}] {entity['score']:.2f}")
+                print(
+                    f"   {entity['label']:<5} {entity['text']}  [{entity['start']}:{entity['end']}] {entity['score']:.2f}"
+                )
             events = ", ".join(f"{label} {score:.2f}" for label, score in row["events"]) or "none"
             print(f"   events: {events}")
 
@@ -234,11 +233,13 @@ def write_html(input_path: str, output: str, html_path: str, shard: tuple[int, i
             row = json.loads(line)
             if "error" in row:
                 continue
-            results.append(Result(
-                record.text,
-                [Entity(**e) for e in row["entities"]],
-                [Sentence(s["start"], s["end"], s["events"], s["skipped"]) for s in row["sentences"]],
-                [tuple(e) for e in row["events"]],
-            ))
+            results.append(
+                Result(
+                    record.text,
+                    [Entity(**e) for e in row["entities"]],
+                    [Sentence(s["start"], s["end"], s["events"], s["skipped"]) for s in row["sentences"]],
+                    [tuple(e) for e in row["events"]],
+                )
+            )
             titles.append(str(row["id"]))
     Path(html_path).write_text(render_page(results, titles), encoding="utf-8")

@@ -177,7 +177,10 @@ def write_conll(articles: list[Article], path: str | Path) -> None:
     with open(path, "w", encoding="utf-8") as handle:
         for article in articles:
             for sentence in article.sentences or (SentenceSpan(0, len(article.text)),):
-                spans = [(s + sentence.start, e + sentence.start) for s, e in words(article.text[sentence.start : sentence.end])]
+                spans = [
+                    (s + sentence.start, e + sentence.start)
+                    for s, e in words(article.text[sentence.start : sentence.end])
+                ]
                 tags = spans_to_bio(spans, article.entities)
                 for (start, end), tag in zip(spans, tags):
                     handle.write(f"{article.text[start:end]} {tag}\n")

@@ -75,7 +75,11 @@ def entity_labels(cfg: DataConfig, articles: list[Article]) -> list[str]:
 def class_labels(cfg: DataConfig, articles: list[Article]) -> tuple[list[str], bool]:
     """Event types (multi-label, per sentence) or document classes (single-label), and which it is."""
     single = any(a.label for a in articles)
-    found = {a.label for a in articles if a.label} if single else {t for a in articles for s in a.sentences for t in s.events}
+    found = (
+        {a.label for a in articles if a.label}
+        if single
+        else {t for a in articles for s in a.sentences for t in s.events}
+    )
     labels = list(cfg.event_types) if cfg.event_types else _ordered(found, EVENT_TYPES)
     return labels, not single
 

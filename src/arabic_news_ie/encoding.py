@@ -8,8 +8,8 @@ windows of at most ``max_length`` sub-word tokens; no word is ever dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .text import normalize_word, words
 
@@ -105,6 +105,7 @@ def token_labels(window: Window, word_labels: list[int]) -> list[int]:
 
 def best_window(windows: list[Window], word_index: int) -> int:
     """The window in which a word has the most context on both sides (used to merge predictions)."""
+
     def margin(w: Window) -> int:
         return min(word_index - w.word_start, w.word_end - 1 - word_index)
 

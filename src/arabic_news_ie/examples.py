@@ -38,9 +38,7 @@ class Encoded:
 def sentence_units(articles: list[Article]) -> list[Unit]:
     """One unit per annotated sentence."""
     return [
-        Unit(i, s.start, s.end, word_spans(a.text, s.start, s.end))
-        for i, a in enumerate(articles)
-        for s in a.sentences
+        Unit(i, s.start, s.end, word_spans(a.text, s.start, s.end)) for i, a in enumerate(articles) for s in a.sentences
     ]
 
 
@@ -49,7 +47,9 @@ def document_units(articles: list[Article]) -> list[Unit]:
     return [Unit(i, 0, len(a.text), word_spans(a.text)) for i, a in enumerate(articles)]
 
 
-def encode_units(tokenizer, texts: list[str], units: list[Unit], max_length: int, stride: int, preprocess=None) -> Encoded:
+def encode_units(
+    tokenizer, texts: list[str], units: list[Unit], max_length: int, stride: int, preprocess=None
+) -> Encoded:
     """Tokenise every unit's words and cut them into windows of at most ``max_length`` tokens."""
     encoded = Encoded()
     for unit_index, unit in enumerate(units):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -60,7 +60,9 @@ class Component:
         path.mkdir(parents=True, exist_ok=True)
         model = self.model
         if getattr(model, "_is_quantized_dynamic", False):
-            raise ModelLoadError(f"{path}: a dynamically quantised pipeline can't be saved; load it with quantize=False")
+            raise ModelLoadError(
+                f"{path}: a dynamically quantised pipeline can't be saved; load it with quantize=False"
+            )
         model.save_pretrained(path)
         self.tokenizer.save_pretrained(path)
 
@@ -97,7 +99,9 @@ def check_directory(directory: Path) -> dict:
     weights = directory / "model.safetensors"
     if not weights.exists() and not (directory / "model.safetensors.index.json").exists():
         if list(directory.glob("*.bin")) or list(directory.glob("*.pt")) or list(directory.glob("*.pth")):
-            raise ModelLoadError(f"{directory}: only pickle weights (pytorch_model.bin) found; convert them to safetensors (pickle is never loaded)")
+            raise ModelLoadError(
+                f"{directory}: only pickle weights (pytorch_model.bin) found; convert them to safetensors (pickle is never loaded)"
+            )
         raise ModelLoadError(f"{directory}: model.safetensors is missing")
     if weights.exists():
         _check_safetensors(weights, config)
@@ -117,10 +121,14 @@ def _check_safetensors(weights: Path, config: dict) -> None:
             for name in names:  # reading each tensor's slice header catches truncated files cheaply
                 handle.get_slice(name)
     except Exception as err:  # safetensors raises several types for damaged files
-        raise ModelLoadError(f"{weights}: damaged or truncated safetensors file ({str(err).splitlines()[0][:120]})") from None
+        raise ModelLoadError(
+            f"{weights}: damaged or truncated safetensors file ({str(err).splitlines()[0][:120]})"
+        ) from None
     labels = config.get("id2label") or {}
     if rows is not None and labels and rows != len(labels):
-        raise ModelLoadError(f"{weights.parent}: config.json lists {len(labels)} labels but the classifier head has {rows} outputs")
+        raise ModelLoadError(
+            f"{weights.parent}: config.json lists {len(labels)} labels but the classifier head has {rows} outputs"
+        )
 
 
 def load_component(directory: Path, device: str | None = None, quantize: bool = False) -> Component:
@@ -164,7 +172,9 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
 def _check_tokenizer(directory: Path, tokenizer, model) -> None:
     vocab = model.config.vocab_size
     if len(tokenizer) > vocab:
-        raise ModelLoadError(f"{directory}: tokenizer has {len(tokenizer)} tokens but the model's embeddings only {vocab}: tokenizer from another model?")
+        raise ModelLoadError(
+            f"{directory}: tokenizer has {len(tokenizer)} tokens but the model's embeddings only {vocab}: tokenizer from another model?"
+        )
 
 
 def quantize_dynamic(model, device: str):

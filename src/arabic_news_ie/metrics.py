@@ -14,9 +14,7 @@ def ner_scores(gold: list[list[str]], predicted: list[list[str]]) -> dict:
     """
     report = classification_report(gold, predicted, mode="strict", scheme=IOB2, output_dict=True, zero_division=0)
     micro = report.get("micro avg", {"precision": 0.0, "recall": 0.0, "f1-score": 0.0})
-    per_type = {
-        label: _prf(values) for label, values in report.items() if not label.endswith(" avg")
-    }
+    per_type = {label: _prf(values) for label, values in report.items() if not label.endswith(" avg")}
     return {
         "precision": float(micro["precision"]),
         "recall": float(micro["recall"]),

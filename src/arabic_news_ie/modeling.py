@@ -6,8 +6,8 @@ the encoder, so the embedded default and AraBERT run exactly the same code.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 from .config import ModelConfig
 
@@ -24,7 +24,9 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertTokenizerFast
 
-    wordpiece = BertWordPieceTokenizer(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)
+    wordpiece = BertWordPieceTokenizer(
+        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False
+    )
     wordpiece.train_from_iterator(
         texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False
     )
@@ -52,13 +54,24 @@ def small_bert_config(cfg: ModelConfig, vocab_size: int, **labels):
 
 def label_kwargs(labels: list[str], problem_type: str | None = None) -> dict:
     """``id2label``/``label2id`` (and problem type) for a model config."""
-    kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)), "label2id": {l: i for i, l in enumerate(labels)}}
+    kwargs = {
+        "num_labels": len(labels),
+        "id2label": dict(enumerate(labels)),
+        "label2id": {l: i for i, l in enumerate(labels)},
+    }
     if problem_type:
         kwargs["problem_type"] = problem_type
     return kwargs
 
 
-def build_model(task: str, cfg: ModelConfig, tokenizer, labels: list[str], problem_type: str | None = None, init_from: str | None = None):
+def build_model(
+    task: str,
+    cfg: ModelConfig,
+    tokenizer,
+    labels: list[str],
+    problem_type: str | None = None,
+    init_from: str | None = None,
+):
     """A fresh model for ``task`` ("ner" or "events"): small BERT from scratch, or a pre-trained encoder.
 
     ``init_from`` (a local directory, e.g. an MLM-pretrained small encoder) overrides ``cfg.name_or_path``.

@@ -94,7 +94,9 @@ class Pipeline:
         self.skip_noise = skip_noise
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, device: str | None = None, quantize: bool = False, skip_noise: bool = True) -> "Pipeline":
+    def from_pretrained(
+        cls, path: str | Path, device: str | None = None, quantize: bool = False, skip_noise: bool = True
+    ) -> Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
         ``device``: None picks CUDA when available; ``quantize``: dynamic int8 Linear layers (CPU only).
@@ -142,9 +144,7 @@ class Pipeline:
                 scored.update(self._sentence_events(texts, units, batch_size))
         results = []
         for i, text in enumerate(texts):
-            sentences = [
-                Sentence(s.start, s.end, scored.get((i, s.start), {}), s.skipped) for s in sentence_spans[i]
-            ]
+            sentences = [Sentence(s.start, s.end, scored.get((i, s.start), {}), s.skipped) for s in sentence_spans[i]]
             results.append(Result(text, entities[i], sentences, self._article_events(sentences, texts[i], batch_size)))
         return results
 
@@ -158,7 +158,9 @@ class Pipeline:
 
     def _entities(self, texts: list[str], units: list[Unit], batch_size: int) -> list[tuple[int, list[Entity]]]:
         """Per unit: (article index, entities found in it)."""
-        encoded = encode_units(self.ner.tokenizer, texts, units, self.ner.max_length, self.ner.stride, self.ner.preprocess)
+        encoded = encode_units(
+            self.ner.tokenizer, texts, units, self.ner.max_length, self.ner.stride, self.ner.preprocess
+        )
         logits = self.ner.logits(encoded.features, batch_size)
         found: list[tuple[int, list[Entity]]] = []
         id2label = self.ner.labels
@@ -176,14 +178,18 @@ class Pipeline:
             found.append((unit.article_index, entities))
         return found
 
-    def _sentence_events(self, texts: list[str], units: list[Unit], batch_size: int) -> dict[tuple[int, int], dict[str, float]]:
+    def _sentence_events(
+        self, texts: list[str], units: list[Unit], batch_size: int
+    ) -> dict[tuple[int, int], dict[str, float]]:
         if not self.events.multi_label:
             return {}
         probs = self._class_probs(texts, units, batch_size)
         threshold = self.events.threshold
         return {
             (unit.article_index, unit.start): {
-                label: round(float(p), 4) for label, p in sorted(zip(self.events.labels, row), key=lambda x: -x[1]) if p >= threshold
+                label: round(float(p), 4)
+                for label, p in sorted(zip(self.events.labels, row), key=lambda x: -x[1])
+                if p >= threshold
             }
             for unit, row in zip(units, probs)
         }

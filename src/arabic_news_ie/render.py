@@ -46,7 +46,9 @@ def render_article(result, title: str | None = None) -> str:
         parts.append(f'<span class="sent{" skipped" if sentence.skipped else ""}">')
         parts.append(_with_entities(text, sentence.start, sentence.end, entities))
         parts.append("</span>")
-        parts.extend(f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events.items())
+        parts.extend(
+            f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events.items()
+        )
         cursor = sentence.end
     parts.append(_plain(text[cursor:]))
     events = "".join(f'<span class="ev">{html.escape(l)} {s:.2f}</span>' for l, s in result.events)
@@ -62,7 +64,7 @@ def _with_entities(text: str, start: int, end: int, entities) -> str:
         out.append(_plain(text[cursor : entity.start]))
         out.append(
             f'<mark class="ent" data-label="{entity.label}" style="background:{color(entity.label)}" '
-            f'title="{entity.label} {entity.score:.2f}">{html.escape(text[entity.start:entity.end])}'
+            f'title="{entity.label} {entity.score:.2f}">{html.escape(text[entity.start : entity.end])}'
             f'<span class="lbl">{entity.label}</span></mark>'
         )
         cursor = entity.end
@@ -104,7 +106,7 @@ def entity_table(result) -> str:
 def sentence_table(result) -> str:
     """An HTML table of each sentence and its event types."""
     rows = "".join(
-        f'<tr><td dir="rtl">{html.escape(result.text[s.start:s.end][:120])}</td>'
+        f'<tr><td dir="rtl">{html.escape(result.text[s.start : s.end][:120])}</td>'
         f"<td>{'skipped' if s.skipped else ', '.join(f'{k} {v:.2f}' for k, v in s.events.items())}</td></tr>"
         for s in result.sentences
     )

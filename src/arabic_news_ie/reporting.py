@@ -12,8 +12,12 @@ from .config import Config
 
 def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None = None) -> None:
     """Write config.yaml, plots and README.md into ``output``; print the summary; optionally push."""
-    (output / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8")
-    history = json.loads((output / "history.json").read_text(encoding="utf-8")) if (output / "history.json").exists() else {}
+    (output / "config.yaml").write_text(
+        yaml.safe_dump(cfg.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    history = (
+        json.loads((output / "history.json").read_text(encoding="utf-8")) if (output / "history.json").exists() else {}
+    )
     plot_learning_curves(history, output / "learning_curves.png")
     plot_per_type(metrics, output / "per_type.png")
     card = model_card(cfg, metrics)
@@ -66,7 +70,12 @@ def plot_learning_curves(history: dict, path: Path) -> None:
         ax.set_title(task)
         if score_key:
             twin = ax.twinx()
-            twin.plot(*zip(*[(h["epoch"], h[score_key]) for h in logs if score_key in h]), color="green", marker="s", label=f"dev {score_key[5:]}")
+            twin.plot(
+                *zip(*[(h["epoch"], h[score_key]) for h in logs if score_key in h]),
+                color="green",
+                marker="s",
+                label=f"dev {score_key[5:]}",
+            )
             twin.set_ylim(0, 1)
             twin.legend(loc="upper right")
         ax.legend(loc="upper left")
@@ -161,10 +170,20 @@ def _results(metrics: dict) -> list[dict]:
     results = []
     ner = metrics.get("ner", {}).get("test")
     if ner:
-        results.append({"task": {"type": "token-classification"}, "metrics": [{"type": "f1", "value": round(ner["f1"], 4), "name": "test entity F1 (seqeval strict)"}]})
+        results.append(
+            {
+                "task": {"type": "token-classification"},
+                "metrics": [{"type": "f1", "value": round(ner["f1"], 4), "name": "test entity F1 (seqeval strict)"}],
+            }
+        )
     events = metrics.get("events", {}).get("test")
     if events:
-        results.append({"task": {"type": "text-classification"}, "metrics": [{"type": "f1", "value": round(events["micro_f1"], 4), "name": "test event micro-F1"}]})
+        results.append(
+            {
+                "task": {"type": "text-classification"},
+                "metrics": [{"type": "f1", "value": round(events["micro_f1"], 4), "name": "test event micro-F1"}],
+            }
+        )
     return results
 
 

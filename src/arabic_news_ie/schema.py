@@ -57,9 +57,7 @@ class Article:
     def to_dict(self) -> dict:
         record: dict = {"id": self.id, "text": self.text}
         record["entities"] = [asdict(s) for s in self.entities]
-        record["sentences"] = [
-            {"start": s.start, "end": s.end, "events": list(s.events)} for s in self.sentences
-        ]
+        record["sentences"] = [{"start": s.start, "end": s.end, "events": list(s.events)} for s in self.sentences]
         for key in ("title", "source", "split", "label"):
             if getattr(self, key) is not None:
                 record[key] = getattr(self, key)

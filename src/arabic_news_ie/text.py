@@ -25,7 +25,9 @@ _CHAR_MAP = {
     "\u06c0": "\u0647",  # heh with yeh above -> heh
     "\u0671": "\u0627",  # alef wasla -> alef
 }
-_DROP_RE = re.compile("[\u0640\u064B-\u065F\u0670\u0610-\u061A\u06D6-\u06ED\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]")
+_DROP_RE = re.compile(
+    "[\u0640\u064b-\u065f\u0670\u0610-\u061a\u06d6-\u06ed\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 BOILERPLATE_PATTERNS: tuple[str, ...] = (
     "لم تشترك بعد",

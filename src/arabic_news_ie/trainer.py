@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -97,7 +97,18 @@ def _ordered_trainer_class():
     return OrderedEvalTrainer
 
 
-def fit(cfg: Config, task: TaskConfig, name: str, model, tokenizer, data, output: Path, compute: Callable, resume: bool, metric: str):
+def fit(
+    cfg: Config,
+    task: TaskConfig,
+    name: str,
+    model,
+    tokenizer,
+    data,
+    output: Path,
+    compute: Callable,
+    resume: bool,
+    metric: str,
+):
     """Train with early stopping on dev; the best checkpoint is loaded at the end."""
     from datasets import Dataset
     from transformers import (

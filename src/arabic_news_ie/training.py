@@ -58,7 +58,9 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     _seed_and_threads(cfg)
     splits = load_splits(cfg.data)
     arabert = (cfg.model.name_or_path or "") if cfg.model.arabert_preprocess else None
-    tokenizer = prepare_tokenizer(cfg, splits["train"], output, arabert_preprocessor(arabert) if arabert is not None else None)
+    tokenizer = prepare_tokenizer(
+        cfg, splits["train"], output, arabert_preprocessor(arabert) if arabert is not None else None
+    )
     preprocess = word_preprocessor(tokenizer, arabert, cfg.model.split_clitics)
     metrics = _read_json(output / "metrics.json") if resume else {}
     for name, trainer in _tasks(cfg, splits, task).items():
@@ -87,7 +89,9 @@ def _tasks(cfg: Config, splits: dict[str, list[Article]], task: str) -> dict:
     wanted = {"ner": train_ner, "events": train_events}
     if task != "both":
         if not has[task]:
-            raise DataError(f"{cfg.data.train}: the data has no {'entity' if task == 'ner' else 'event or class'} labels to train --task {task} on")
+            raise DataError(
+                f"{cfg.data.train}: the data has no {'entity' if task == 'ner' else 'event or class'} labels to train --task {task} on"
+            )
         if not getattr(cfg, task).enabled:
             raise DataError(f"--task {task}: {task}.enabled is false in the config")
         return {task: wanted[task]}
@@ -151,7 +155,9 @@ def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproces
         if name == "train":
             articles = articles + augmented(articles, cfg.ner, cfg.training.seed)
         units = sentence_units(articles)
-        enc = encode_units(tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess)
+        enc = encode_units(
+            tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess
+        )
         _check_labels(articles, set(label2id), name)
         add_ner_labels(enc, articles, units, label2id)
         encoded[name] = enc
@@ -195,7 +201,9 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     results = {"labels": data.labels}
     for split in ("dev", "test"):
         if data.encoded.get(split) and data.encoded[split].features:
-            results[split] = ner_metrics(data, split, _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split]))
+            results[split] = ner_metrics(
+                data, split, _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split])
+            )
     _save(trainer, output / "ner", cfg, {"task": "ner"})
     results["log_history"] = trainer.state.log_history
     return results
@@ -213,7 +221,9 @@ def event_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproc
     encoded, gold = {}, {}
     for name, articles in splits.items():
         units = sentence_units(articles) if multi_label else document_units(articles)
-        enc = encode_units(tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess)
+        enc = encode_units(
+            tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess
+        )
         if multi_label:
             targets = [s.events for a in articles for s in a.sentences]
             add_class_labels(enc, [[label2id[t] for t in ts if t in label2id] for ts in targets], len(labels), True)
@@ -274,7 +284,12 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
     results = {"labels": data.labels, "multi_label": data.multi_label, "threshold": threshold}
     for split, split_logits in logits.items():
         results[split] = event_metrics(data, split, split_logits, threshold)
-    _save(trainer, output / "events", cfg, {"task": "events", "event_threshold": threshold, "multi_label": data.multi_label})
+    _save(
+        trainer,
+        output / "events",
+        cfg,
+        {"task": "events", "event_threshold": threshold, "multi_label": data.multi_label},
+    )
     results["log_history"] = trainer.state.log_history
     return results
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .corpus import Loaded, TAG_RE, read_conll, read_jsonl
+from .corpus import TAG_RE, Loaded, read_conll, read_jsonl
 from .schema import Article, Problem, Schema
 from .text import words
 
@@ -18,9 +18,7 @@ def check_article(
     own line so that a problem points at the sentence that has it.
     """
     path, line = where
-    messages = _check_offsets(article) or (
-        _check_entities(article, schema) + _check_sentences(article, schema)
-    )
+    messages = _check_offsets(article) or (_check_entities(article, schema) + _check_sentences(article, schema))
     if article.split is not None and article.split not in ("train", "dev", "test"):
         messages.append((0, f"split {article.split!r} is not train/dev/test"))
     problems = []
@@ -54,9 +52,11 @@ def _check_entities(article: Article, schema: Schema) -> list[tuple[int, str]]:
         if span.label not in schema.entity_labels:
             messages.append((span.start, f"unknown entity label {span.label!r} on {surface!r}"))
         if span.start not in starts or span.end not in ends:
-            messages.append((span.start, f"entity {surface!r} [{span.start}, {span.end}) does not start and end on word boundaries"))
+            messages.append(
+                (span.start, f"entity {surface!r} [{span.start}, {span.end}) does not start and end on word boundaries")
+            )
         if previous and span.start < previous.end:
-            messages.append((span.start, f"entities {text[previous.start:previous.end]!r} and {surface!r} overlap"))
+            messages.append((span.start, f"entities {text[previous.start : previous.end]!r} and {surface!r} overlap"))
         previous = span
         inside = [s for s in article.sentences if s.start <= span.start < s.end]
         if inside and span.end > inside[0].end:
@@ -70,18 +70,30 @@ def _check_sentences(article: Article, schema: Schema) -> list[tuple[int, str]]:
     previous_end = 0
     for sentence in article.sentences:
         if sentence.start < previous_end:
-            messages.append((sentence.start, f"sentence [{sentence.start}, {sentence.end}) overlaps the previous one or is out of order"))
+            messages.append(
+                (
+                    sentence.start,
+                    f"sentence [{sentence.start}, {sentence.end}) overlaps the previous one or is out of order",
+                )
+            )
         previous_end = max(previous_end, sentence.end)
         covered[sentence.start : sentence.end] = [True] * (sentence.end - sentence.start)
         unknown = [e for e in sentence.events if e not in schema.event_types]
         if unknown:
-            messages.append((sentence.start, f"unknown event type(s) {', '.join(unknown)} in sentence at {sentence.start}"))
+            messages.append(
+                (sentence.start, f"unknown event type(s) {', '.join(unknown)} in sentence at {sentence.start}")
+            )
         if len(set(sentence.events)) != len(sentence.events):
             messages.append((sentence.start, f"repeated event type in sentence at {sentence.start}"))
     if article.sentences:
         gaps = [i for i, c in enumerate(article.text) if not covered[i] and not c.isspace()]
         if gaps:
-            messages.append((gaps[0], f"sentences do not cover the text: {len(gaps)} non-space characters outside, first at {gaps[0]}"))
+            messages.append(
+                (
+                    gaps[0],
+                    f"sentences do not cover the text: {len(gaps)} non-space characters outside, first at {gaps[0]}",
+                )
+            )
     else:
         messages.append((0, "no sentences"))
     if article.label is not None and article.label not in schema.event_types:
@@ -98,7 +110,9 @@ def check_loaded(loaded: Loaded, schema: Schema, seen_ids: dict[str, tuple[str, 
         problems.extend(check_article(article, schema, where, sentence_lines))
         if article.id in seen_ids:
             first = seen_ids[article.id]
-            problems.append(Problem(where[0], where[1], f"duplicate article id {article.id!r} (first at {first[0]}:{first[1]})"))
+            problems.append(
+                Problem(where[0], where[1], f"duplicate article id {article.id!r} (first at {first[0]}:{first[1]})")
+            )
         else:
             seen_ids[article.id] = where
     return problems

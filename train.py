@@ -15,7 +15,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", default="configs/default.yaml", help="YAML config (default: %(default)s)")
     parser.add_argument("--output-dir", default=None, help="run directory (default: runs/<config name>)")
-    parser.add_argument("--task", choices=["ner", "events", "both"], default="both")
+    parser.add_argument("--task", choices=["ner", "events", "both", "mlm"], default="both")
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -147,3 +147,15 @@ def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus)
     text = "وقال ولایتي في موسکو إن «جنيف3» مهم"
     result = Pipeline.from_pretrained(tmp_path / "arabert", device="cpu")([text])[0]
     assert all(text[e.start : e.end] == e.text for e in result.entities)
+
+
+def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corpus):
+    result = _train("--task", "mlm", *_sets(tiny_corpus), "--output-dir", str(tmp_path / "mlm"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "mlm" / "mlm" / "model.safetensors").exists()
+    assert json.loads((tmp_path / "mlm" / "metrics.json").read_text())["mlm"]["dev_loss"] > 0
+    sets = _sets(tiny_corpus) + ["--set", f"model.name_or_path={tmp_path / 'mlm' / 'mlm'}"]
+    result = _train("--task", "ner", *sets, "--output-dir", str(tmp_path / "ft"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = json.loads((tmp_path / "ft" / "ner" / "config.json").read_text())
+    assert config["arabic_news_ie"]["base_model"] == str(tmp_path / "mlm" / "mlm")

@@ -138,8 +138,10 @@ def train_command(args: argparse.Namespace) -> int:
         cfg = load_config(args.config, args.overrides)
         output = Path(args.output_dir or f"runs/{Path(args.config).stem}")
         metrics = run(cfg, output, task=args.task, resume=args.resume)
-        if is_main_process():
+        if is_main_process() and args.task != "mlm":
             report_run(cfg, output, metrics, push_to_hub=args.push_to_hub)
+        elif args.task == "mlm":
+            print(f"masked-LM encoder in {output / 'mlm'}: dev loss {metrics['mlm']['dev_loss']:.3f}")
     except (ConfigError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

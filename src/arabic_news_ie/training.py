@@ -56,6 +56,8 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     output = Path(output_dir)
     prepare_output(output, resume)
     _seed_and_threads(cfg)
+    if task == "mlm":
+        return _pretrain(cfg, output, resume)
     splits = load_splits(cfg.data)
     arabert = (cfg.model.name_or_path or "") if cfg.model.arabert_preprocess else None
     tokenizer = prepare_tokenizer(
@@ -74,6 +76,18 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     if is_main_process():
         (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
         (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+    return metrics
+
+
+def _pretrain(cfg: Config, output: Path, resume: bool) -> dict:
+    from .pretraining import pretrain, read_unlabelled
+
+    texts = read_unlabelled(cfg.data.train)
+    articles = [Article(str(i), t) for i, t in enumerate(texts)]
+    tokenizer = prepare_tokenizer(cfg, articles, output, None)
+    metrics = {"mlm": pretrain(cfg, output, tokenizer, texts, resume)}
+    if is_main_process():
+        (output / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
     return metrics
 
 

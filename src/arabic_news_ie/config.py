@@ -76,6 +76,7 @@ class TaskConfig:
     learning_rate: float | None = None  # None: training.learning_rate
     problem_type: str = "auto"  # events only: auto | multi_label | single_label
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
+    augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
     augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
 
 

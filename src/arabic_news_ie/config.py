@@ -75,6 +75,7 @@ class TaskConfig:
     epochs: int | None = None  # None: training.epochs
     learning_rate: float | None = None  # None: training.learning_rate
     problem_type: str = "auto"  # events only: auto | multi_label | single_label
+    init_from: str | None = None  # events only: start from this encoder; "ner" = this run's trained NER model
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
     augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
     augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch

@@ -279,7 +279,12 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
 
     data = event_data(cfg, splits, tokenizer, preprocess)
     problem = "multi_label_classification" if data.multi_label else "single_label_classification"
-    model = build_model("events", cfg.model, tokenizer, data.labels, problem)
+    init_from = cfg.events.init_from
+    if init_from == "ner":
+        init_from = str(output / "ner")
+        if not (output / "ner" / "config.json").exists():
+            raise RunError(f"events.init_from=ner: {output / 'ner'} holds no trained NER model (train --task ner first)")
+    model = build_model("events", cfg.model, tokenizer, data.labels, problem, init_from=init_from)
 
     def compute(split: str, logits) -> dict:
         # note: model selection scores each epoch at its own best dev threshold; at a fixed 0.5 an

@@ -166,6 +166,10 @@ def test_events_can_start_from_the_runs_ner_encoder(tmp_path, tiny_corpus):
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "events" / "config.json").read_text())
     assert config["arabic_news_ie"]["task"] == "events" and config["problem_type"] == "multi_label_classification"
-    assert len(config["id2label"]) == len(json.loads((tmp_path / "run" / "metrics.json").read_text())["events"]["labels"])
-    result = _train("--task", "events", *_sets(tiny_corpus), "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "none"))
+    assert len(config["id2label"]) == len(
+        json.loads((tmp_path / "run" / "metrics.json").read_text())["events"]["labels"]
+    )
+    result = _train(
+        "--task", "events", *_sets(tiny_corpus), "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "none")
+    )
     assert result.returncode == 2 and "holds no trained NER model" in result.stderr

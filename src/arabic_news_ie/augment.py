@@ -11,7 +11,6 @@ import random
 from .config import TaskConfig
 from .schema import Article, SentenceSpan, Span
 
-
 _LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
 

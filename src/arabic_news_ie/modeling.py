@@ -84,7 +84,9 @@ def build_model(
     if source is None:
         return auto.from_config(small_bert_config(cfg, len(tokenizer), **kwargs))
     # a different head (an NER tagger's encoder reused for events, a new label set) is re-initialised
-    return auto.from_pretrained(source, use_safetensors=_has_safetensors(source), ignore_mismatched_sizes=True, **kwargs)
+    return auto.from_pretrained(
+        source, use_safetensors=_has_safetensors(source), ignore_mismatched_sizes=True, **kwargs
+    )
 
 
 def _has_safetensors(source: str) -> bool | None:

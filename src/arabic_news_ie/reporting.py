@@ -9,6 +9,22 @@ import yaml
 
 from .config import Config
 
+LABEL_DEFINITIONS = {
+    "PER": "a named person (name only; titles outside)",
+    "ORG": "a named organisation: ministries, armies, parties, companies, agencies, media, international bodies",
+    "GPE": "a country, city, state or province, also standing for its government",
+    "LOC": "a named place that is not a GPE: region, river, sea, mountain, neighbourhood, named facility",
+    "MISC": "other names: named events, conferences, agreements, policies, products, works",
+    "LIFE": "be born, marry, divorce, injure, die",
+    "MOVEMENT": "transport of people or goods: visits, travel, deployment, displacement, evacuation",
+    "TRANSACTION": "transfer of money or ownership: aid, grants, loans, purchases, sales, funding",
+    "BUSINESS": "start, merge, end or bankrupt an organisation",
+    "CONFLICT": "attacks, battles, bombings, clashes; protests, marches, strikes",
+    "CONTACT": "meetings, talks, summits, negotiations; calls and letters between parties",
+    "PERSONNEL": "appoint, hire, resign, dismiss, retire, nominate, elect",
+    "JUSTICE": "arrest, trial, charge, sentence, fine, release, extradite, pardon, sue, appeal",
+}
+
 
 def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None = None) -> None:
     """Write config.yaml, plots and README.md into ``output``; print the summary; optionally push."""
@@ -129,15 +145,32 @@ def model_card(cfg: Config, metrics: dict) -> str:
         "# arabic_news_ie model",
         "",
         f"Named-entity tagger and event-type classifier for Arabic news, fine-tuned from **{base}**",
-        f"on `{cfg.data.train}` ({json.dumps(metrics.get('data', {}))} articles per split).",
+        f"on `{cfg.data.train}`.",
+        "",
+        "## Training data",
+        "",
+        "| split | articles | sentences | words | entity mentions | sentences with an event |",
+        "|---|---|---|---|---|---|",
+        *[
+            f"| {name} | {d['articles']} | {d['sentences']} | {d['words']} | {d['entities'].get('total', 0)} | {d['sentences'] - d['no_event_sentences']} |"
+            for name, d in metrics.get("data", {}).items()
+            if isinstance(d, dict)
+        ],
         "",
         "## Intended use",
         "Extracting people, organisations, geo-political entities, locations and other names, and ACE 2005",
         "event types per sentence, from Modern Standard Arabic newswire. Not evaluated on dialects or social media.",
         "",
         "## Labels",
-        f"- Entities: {', '.join(_types(metrics.get('ner', {}).get('labels', [])))}",
-        f"- Events / classes: {', '.join(metrics.get('events', {}).get('labels', []))}",
+        "",
+        *[
+            f"- **{t}**: {LABEL_DEFINITIONS.get(t, 'entity type from the training data')}"
+            for t in _types(metrics.get("ner", {}).get("labels", []))
+        ],
+        *[
+            f"- **{t}** (event/class): {LABEL_DEFINITIONS.get(t, 'class from the training data')}"
+            for t in metrics.get("events", {}).get("labels", [])
+        ],
         "",
         "## Scores",
         "```",

@@ -68,7 +68,7 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
     for name, trainer in _tasks(cfg, splits, task).items():
         if not (resume and name in metrics):
             metrics[name] = trainer(cfg, splits, tokenizer, output, preprocess, resume)
-    metrics["data"] = {name: len(articles) for name, articles in splits.items()}
+    metrics["data"] = {name: _split_stats(articles) for name, articles in splits.items()}
     history = _read_json(output / "history.json") if resume else {}
     for name in ("ner", "events"):
         if "log_history" in metrics.get(name, {}):
@@ -77,6 +77,13 @@ def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = 
         (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
         (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
     return metrics
+
+
+def _split_stats(articles: list[Article]) -> dict:
+    from .stats import corpus_stats
+
+    stats = corpus_stats(articles)
+    return {key: stats[key] for key in ("articles", "sentences", "words", "entities", "events", "no_event_sentences")}
 
 
 def _pretrain(cfg: Config, output: Path, resume: bool) -> dict:
@@ -283,7 +290,9 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
     if init_from == "ner":
         init_from = str(output / "ner")
         if not (output / "ner" / "config.json").exists():
-            raise RunError(f"events.init_from=ner: {output / 'ner'} holds no trained NER model (train --task ner first)")
+            raise RunError(
+                f"events.init_from=ner: {output / 'ner'} holds no trained NER model (train --task ner first)"
+            )
     model = build_model("events", cfg.model, tokenizer, data.labels, problem, init_from=init_from)
 
     def compute(split: str, logits) -> dict:

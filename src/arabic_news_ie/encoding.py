@@ -48,7 +48,11 @@ def word_token_ids(tokenizer, forms: list[str], budget: int) -> list[list[int]]:
     """Sub-word ids per word (no specials), each capped at ``budget`` tokens; empty words get [UNK]."""
     if not forms:
         return []
-    encoded = tokenizer(forms, add_special_tokens=False)["input_ids"]
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:  # the Rust tokenizer directly: the Python wrapper costs ~20 µs per word
+        encoded = [e.ids for e in backend.encode_batch(forms, add_special_tokens=False)]
+    else:
+        encoded = tokenizer(forms, add_special_tokens=False)["input_ids"]
     return [ids[:budget] or [tokenizer.unk_token_id] for ids in encoded]
 
 

@@ -52,9 +52,14 @@ def encode_units(
 ) -> Encoded:
     """Tokenise every unit's words and cut them into windows of at most ``max_length`` tokens."""
     encoded = Encoded()
-    for unit_index, unit in enumerate(units):
-        forms = model_forms(texts[unit.article_index], unit.spans, preprocess)
-        windows = encode_windows(tokenizer, word_token_ids(tokenizer, forms, max_length - 2), max_length, stride)
+    forms = [model_forms(texts[unit.article_index], unit.spans, preprocess) for unit in units]
+    # one tokenizer call for all words of all units: per-call overhead dominates on short sentences
+    flat_ids = word_token_ids(tokenizer, [form for unit_forms in forms for form in unit_forms], max_length - 2)
+    offset = 0
+    for unit_index, unit_forms in enumerate(forms):
+        ids_per_word = flat_ids[offset : offset + len(unit_forms)]
+        offset += len(unit_forms)
+        windows = encode_windows(tokenizer, ids_per_word, max_length, stride)
         encoded.windows.append(windows)
         for window_index, window in enumerate(windows):
             encoded.features.append({"input_ids": window.input_ids, "length": len(window.input_ids)})
@@ -96,6 +101,10 @@ def merge_token_probs(encoded: Encoded, logits: list[np.ndarray]) -> list[np.nda
         n_words = windows[-1].word_end
         if n_words == 0:
             merged.append(np.zeros((0, logits[0].shape[-1]) if logits else (0, 0)))
+            continue
+        if len(windows) == 1:  # the common case: one window holds the whole unit
+            positions = [first_token[unit_index][0][w] for w in range(n_words)]
+            merged.append(_softmax(logits[feature_of[(unit_index, 0)]][positions]))
             continue
         rows = []
         for word_index in range(n_words):

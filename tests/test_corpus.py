@@ -110,3 +110,17 @@ def test_article_to_dict_keeps_optional_fields():
     article = Article("x", "نص", (), (SentenceSpan(0, 2, ("LIFE",)),), split="dev")
     assert article.to_dict()["split"] == "dev"
     assert article.to_dict()["sentences"] == [{"start": 0, "end": 2, "events": ["LIFE"]}]
+
+
+def test_conll_reader_on_the_anercorp_sample_file():
+    loaded = read_conll(DATA / "anercorp_sample.conll")
+    assert not loaded.problems and len(loaded.articles) == 2
+    first = loaded.articles[0]
+    assert [(first.text[e.start : e.end], e.label) for e in first.entities] == [
+        ("كلاوس كينكل", "PERS"),
+        ("بون", "LOC"),
+        ("الاتحاد الأوروبي", "ORG"),
+        ("مؤتمر ماستريخت", "MISC"),
+    ]
+    second = loaded.articles[1]
+    assert [second.text[e.start : e.end] for e in second.entities] == ["وكالة الأنباء الألمانية", "د ب أ"]

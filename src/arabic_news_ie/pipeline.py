@@ -214,7 +214,7 @@ class Pipeline:
 
 
 def _clean(text: object) -> str:
-    """Inputs must be strings; lone surrogates are kept (offsets stay valid) but never reach the tokenizer."""
+    """Inputs must be strings, returned unchanged (model-side cleaning is per word, in ``encoding``)."""
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")
     return text

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config, TaskConfig
+from .config import Config
 from .data import bio_labels, class_labels, entity_labels, load_splits
 from .encoding import model_forms, word_spans
 from .examples import (
@@ -353,5 +353,3 @@ def _flat(scores: dict) -> dict:
 def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
-
-__all__ = ["run", "TaskConfig"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .corpus import TAG_RE, Loaded, read_conll, read_jsonl
+from .corpus import Loaded, read_conll, read_jsonl
 from .schema import Article, Problem, Schema
 from .text import words
 
@@ -155,5 +155,3 @@ def expand_paths(paths: list[str]) -> list[Path | Problem]:
             found.append(Problem(name, 0, "no such file or directory"))
     return found
 
-
-__all__ = ["TAG_RE", "check_article", "check_loaded", "load_any", "validate_paths"]

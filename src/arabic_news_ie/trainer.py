@@ -136,8 +136,13 @@ def fit(
 
 
 def last_checkpoint(checkpoints: Path) -> str | None:
-    """The newest ``checkpoint-N`` directory, or None when the run has none yet."""
-    found = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[-1]))
+    """The newest complete ``checkpoint-N`` directory, or None when the run has none yet.
+
+    The Trainer writes ``trainer_state.json`` last, so a checkpoint without it was cut off by a kill
+    while being written and is skipped.
+    """
+    complete = [p for p in checkpoints.glob("checkpoint-*") if (p / "trainer_state.json").exists()]
+    found = sorted(complete, key=lambda p: int(p.name.split("-")[-1]))
     return str(found[-1]) if found else None
 
 

@@ -1,4 +1,4 @@
-"""``python -m arabic_news_ie {validate,stats,compile}``: corpus tools with one-line errors."""
+"""``python -m arabic_news_ie {validate,stats,compile,agreement,evaluate}``: tools with one-line errors."""
 
 from __future__ import annotations
 
@@ -44,6 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     agree.add_argument("second")
     agree.add_argument("--list", action="store_true", help="list the disagreements instead")
     agree.set_defaults(func=_agreement)
+    evaluate = sub.add_parser("evaluate", help="score a trained model on a labelled split (JSON)")
+    evaluate.add_argument("model", help="a run directory (ner/ and/or events/) or one model directory")
+    evaluate.add_argument("--config", help="data config (default: the run's config.yaml)")
+    evaluate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    evaluate.add_argument("--split", default="dev", choices=("train", "dev", "test"))
+    evaluate.add_argument("--decoding", default="viterbi", choices=("viterbi", "argmax"))
+    evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.set_defaults(func=_evaluate)
     return parser
 
 
@@ -115,6 +123,25 @@ def _agreement(args: argparse.Namespace) -> int:
         print("\n".join(disagreements(first.articles, second.articles)))
     else:
         print(json.dumps(agreement(first.articles, second.articles), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .data import DataError
+    from .evaluation import evaluate
+    from .loading import ModelLoadError
+
+    config = args.config or Path(args.model) / "config.yaml"
+    try:
+        if not Path(config).exists():
+            raise ConfigError(f"{config}: no such config (pass --config with the data to score on)")
+        cfg = load_config(config, args.overrides)
+        scores = evaluate(args.model, cfg, args.split, args.decoding, args.batch_size)
+    except (ConfigError, DataError, ModelLoadError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(json.dumps(scores, ensure_ascii=False, indent=2))
     return 0
 
 

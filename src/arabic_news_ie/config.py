@@ -79,6 +79,7 @@ class TaskConfig:
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
     augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
     augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
+    decoding: str = "viterbi"  # NER only: viterbi (best valid IOB2 sequence) | argmax (per word)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,8 @@ _CHOICES = {
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
     "ner.problem_type": ("auto", "multi_label", "single_label"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
+    "ner.decoding": ("viterbi", "argmax"),
+    "events.decoding": ("viterbi", "argmax"),
 }
 
 

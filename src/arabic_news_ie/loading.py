@@ -56,6 +56,14 @@ class Component:
                     out[i] = logits[row, :n] if logits.ndim == 3 else logits[row]
         return out  # type: ignore[return-value]
 
+    def class_probs(self, encoded, batch_size: int) -> np.ndarray:
+        """(units, labels) probabilities of a classifier over ``encoded`` units, windows merged."""
+        from .examples import merge_class_probs
+
+        logits = self.logits(encoded.features, batch_size)
+        stacked = np.stack(logits) if logits else np.zeros((0, len(self.labels)))
+        return merge_class_probs(encoded, stacked, self.multi_label)
+
     def save(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         model = self.model

@@ -16,8 +16,9 @@ import numpy as np
 
 from . import text as textlib
 from .corpus import bio_to_spans
+from .decoding import decode
 from .encoding import word_spans
-from .examples import Unit, encode_units, merge_class_probs, merge_token_probs
+from .examples import Unit, encode_units, merge_token_probs
 from .loading import Component, load_component
 
 
@@ -86,20 +87,35 @@ class Pipeline:
     Either component may be absent (a run trained with ``--task ner`` has no event classifier).
     """
 
-    def __init__(self, ner: Component | None = None, events: Component | None = None, skip_noise: bool = True):
+    def __init__(
+        self,
+        ner: Component | None = None,
+        events: Component | None = None,
+        skip_noise: bool = True,
+        decoding: str = "viterbi",
+    ):
         if ner is None and events is None:
             raise ValueError("a Pipeline needs at least one of the ner and events models")
+        if decoding not in ("viterbi", "argmax"):
+            raise ValueError(f"unknown decoding {decoding!r}: use 'viterbi' or 'argmax'")
         self.ner = ner
         self.events = events
         self.skip_noise = skip_noise
+        self.decoding = decoding
 
     @classmethod
     def from_pretrained(
-        cls, path: str | Path, device: str | None = None, quantize: bool = False, skip_noise: bool = True
+        cls,
+        path: str | Path,
+        device: str | None = None,
+        quantize: bool = False,
+        skip_noise: bool = True,
+        decoding: str = "viterbi",
     ) -> Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
-        ``device``: None picks CUDA when available; ``quantize``: dynamic int8 Linear layers (CPU only).
+        ``device``: None picks CUDA when available; ``quantize``: dynamic int8 Linear layers (CPU only);
+        ``decoding``: "viterbi" (best valid IOB2 word-tag sequence) or "argmax" (each word on its own).
         """
         from .loading import ModelLoadError, find_components
 
@@ -107,7 +123,7 @@ class Pipeline:
         loaded = {task: load_component(directory, device, quantize) for task, directory in parts.items()}
         if not loaded:
             raise ModelLoadError(f"{path}: no model found (expected ner/ or events/ with config.json)")
-        return cls(loaded.get("ner"), loaded.get("events"), skip_noise=skip_noise)
+        return cls(loaded.get("ner"), loaded.get("events"), skip_noise=skip_noise, decoding=decoding)
 
     def save_pretrained(self, path: str | Path) -> None:
         """Write ``path/ner`` and ``path/events`` so that :meth:`from_pretrained` reloads this pipeline."""
@@ -167,7 +183,7 @@ class Pipeline:
         for unit, probs in zip(units, merge_token_probs(encoded, logits)):
             if not len(probs):
                 continue
-            best = probs.argmax(-1)
+            best = decode(probs, id2label, self.decoding)
             tags = [id2label[j] for j in best]
             text = texts[unit.article_index]
             entities = []
@@ -197,8 +213,7 @@ class Pipeline:
     def _class_probs(self, texts: list[str], units: list[Unit], batch_size: int) -> np.ndarray:
         c = self.events
         encoded = encode_units(c.tokenizer, texts, units, c.max_length, c.stride, c.preprocess)
-        logits = c.logits(encoded.features, batch_size)
-        return merge_class_probs(encoded, np.stack(logits) if logits else np.zeros((0, len(c.labels))), c.multi_label)
+        return c.class_probs(encoded, batch_size)
 
     def _article_events(self, sentences: list[Sentence], text: str, batch_size: int) -> list[tuple[str, float]]:
         if self.events is None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .config import Config
 from .data import bio_labels, class_labels, entity_labels, load_splits
+from .decoding import decode
 from .encoding import model_forms, word_spans
 from .examples import (
     Encoded,
@@ -201,10 +202,10 @@ def _gold_tags(articles: list[Article], units) -> list[list[str]]:
     return [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
 
 
-def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray]) -> dict:
-    """seqeval scores of merged word predictions for a split."""
+def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray], decoding: str = "viterbi") -> dict:
+    """seqeval scores of merged word predictions for a split, decoded as the pipeline decodes them."""
     probs = merge_token_probs(data.encoded[split], logits)
-    predicted = [[data.labels[i] for i in p.argmax(-1)] if len(p) else [] for p in probs]
+    predicted = [[data.labels[i] for i in decode(p, data.labels, decoding)] for p in probs]
     return ner_scores(data.gold[split], predicted)
 
 
@@ -216,15 +217,14 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     model = build_model("ner", cfg.model, tokenizer, data.labels)
 
     def compute(split: str, logits) -> dict:
-        return _flat(ner_metrics(data, split, _unpad(logits, data.encoded[split])))
+        return _flat(ner_metrics(data, split, _unpad(logits, data.encoded[split]), cfg.ner.decoding))
 
     trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
     results = {"labels": data.labels}
     for split in ("dev", "test"):
         if data.encoded.get(split) and data.encoded[split].features:
-            results[split] = ner_metrics(
-                data, split, _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split])
-            )
+            logits = _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split])
+            results[split] = ner_metrics(data, split, logits, cfg.ner.decoding)
     _save(trainer, output / "ner", cfg, {"task": "ner"})
     results["log_history"] = trainer.state.log_history
     return results

@@ -1,0 +1,71 @@
+"""Score a trained model on a labelled split: ``python -m arabic_news_ie evaluate MODEL [--split test]``.
+
+The data come from a run config (by default the ``config.yaml`` the run wrote next to its models), so a
+model is scored on exactly the split it was trained against, or on any other file via ``--set``. The
+model runs as the :class:`Pipeline` runs it (same windows, merge and decoding), on gold sentences.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .config import Config
+from .corpus import spans_to_bio
+from .data import DataError, load_splits
+from .decoding import decode
+from .examples import document_units, encode_units, merge_token_probs, sentence_units
+from .loading import Component, find_components, load_component
+from .metrics import multilabel_scores, ner_scores, single_label_scores
+from .schema import Article
+
+
+def evaluate(
+    model: str | Path, cfg: Config, split: str = "dev", decoding: str = "viterbi", batch_size: int = 64
+) -> dict:
+    """Per component found under ``model``: its scores on ``split`` of the data ``cfg`` describes."""
+    splits = load_splits(cfg.data)
+    if not splits.get(split):
+        raise DataError(f"{cfg.data.train}: no {split} records")
+    articles = splits[split]
+    results: dict = {"split": split, "records": len(articles)}
+    for task, directory in find_components(Path(model)).items():
+        component = load_component(directory, device="cpu")
+        if task == "ner":
+            results["ner"] = ner_evaluation(component, articles, decoding, batch_size)
+        else:
+            results["events"] = event_evaluation(component, articles, batch_size)
+    return results
+
+
+def ner_evaluation(component: Component, articles: list[Article], decoding: str, batch_size: int) -> dict:
+    """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences."""
+    units = sentence_units(articles)
+    encoded = encode_units(
+        component.tokenizer,
+        [a.text for a in articles],
+        units,
+        component.max_length,
+        component.stride,
+        component.preprocess,
+    )
+    probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
+    labels = component.labels
+    predicted = [[labels[i] for i in decode(p, labels, decoding)] for p in probs]
+    gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
+    return ner_scores(gold, predicted)
+
+
+def event_evaluation(component: Component, articles: list[Article], batch_size: int) -> dict:
+    """Sentence event-set scores (multi-label) or accuracy/macro-F1 (single-label documents)."""
+    texts = [a.text for a in articles]
+    units = sentence_units(articles) if component.multi_label else document_units(articles)
+    encoded = encode_units(
+        component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess
+    )
+    probs = component.class_probs(encoded, batch_size)
+    labels = component.labels
+    if component.multi_label:
+        gold = [set(s.events) for a in articles for s in a.sentences]
+        predicted = [{labels[j] for j, p in enumerate(row) if p >= component.threshold} for row in probs]
+        return multilabel_scores(gold, predicted, labels)
+    return single_label_scores([a.label for a in articles], [labels[int(row.argmax())] for row in probs], labels)

@@ -63,3 +63,11 @@ def tiny_pipeline(tiny_run):
     from arabic_news_ie import Pipeline
 
     return Pipeline.from_pretrained(tiny_run, device="cpu")
+
+
+def same_weights(first, second) -> bool:
+    """Both model directories hold bit-identical tensors."""
+    from safetensors.numpy import load_file
+
+    x, y = load_file(first / "model.safetensors"), load_file(second / "model.safetensors")
+    return x.keys() == y.keys() and all((x[k] == y[k]).all() for k in x)

@@ -17,6 +17,8 @@ SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 2):
     """A WordPiece tokenizer with AraBERT-v02 settings (no lower-casing, no accent stripping).
 
+    The same texts always give the same vocabulary, ids included (see the note below).
+
     >>> tok = train_tokenizer(["قال الوزير في طهران"] * 3, vocab_size=200)
     >>> tok.tokenize("طهران")
     ['طهران']
@@ -24,14 +26,25 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int, min_frequency: int = 
     from tokenizers import BertWordPieceTokenizer
     from transformers import BertTokenizerFast
 
-    wordpiece = BertWordPieceTokenizer(
-        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False
-    )
+    settings = {"clean_text": True, "handle_chinese_chars": False, "strip_accents": False, "lowercase": False}
+    texts = list(texts)
+    # note: the trainer gives "##x" tokens ids in hash-map order, and merges of equal count are ranked by
+    # those ids, so two processes learn different vocabularies (huggingface/tokenizers#1794). Registering
+    # every "##x" up front, in sorted order, fixes their ids; the vocabulary is then rebuilt without them
+    # as special tokens.
+    continuing = [f"##{c}" for c in sorted({c for text in texts for c in text if not c.isspace()})]
+    wordpiece = BertWordPieceTokenizer(**settings)
     wordpiece.train_from_iterator(
-        texts, vocab_size=vocab_size, min_frequency=min_frequency, special_tokens=SPECIAL_TOKENS, show_progress=False
+        texts,
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=SPECIAL_TOKENS + continuing,
+        show_progress=False,
     )
+    vocab = dict(sorted(wordpiece.get_vocab().items(), key=lambda item: item[1]))
+    rebuilt = BertWordPieceTokenizer(vocab=vocab, **settings)
     return BertTokenizerFast(
-        tokenizer_object=wordpiece._tokenizer, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=False
+        tokenizer_object=rebuilt._tokenizer, do_lower_case=False, strip_accents=False, tokenize_chinese_chars=False
     )
 
 

@@ -352,4 +352,3 @@ def _flat(scores: dict) -> dict:
 
 def _read_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-

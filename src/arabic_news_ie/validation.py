@@ -154,4 +154,3 @@ def expand_paths(paths: list[str]) -> list[Path | Problem]:
         else:
             found.append(Problem(name, 0, "no such file or directory"))
     return found
-

@@ -79,7 +79,7 @@ class TaskConfig:
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
     augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
     augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
-    decoding: str = "viterbi"  # NER only: viterbi (best valid IOB2 sequence) | argmax (per word)
+    decoding: str = "viterbi"  # NER only: viterbi (valid IOB2 + tag prior tuned on dev) | constrained | argmax
 
 
 @dataclass(frozen=True)
@@ -116,8 +116,8 @@ _CHOICES = {
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
     "ner.problem_type": ("auto", "multi_label", "single_label"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
-    "ner.decoding": ("viterbi", "argmax"),
-    "events.decoding": ("viterbi", "argmax"),
+    "ner.decoding": ("viterbi", "constrained", "argmax"),
+    "events.decoding": ("viterbi", "constrained", "argmax"),
 }
 
 

@@ -50,7 +50,7 @@ def ner_evaluation(component: Component, articles: list[Article], decoding: str,
     )
     probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
     labels = component.labels
-    predicted = [[labels[i] for i in decode(p, labels, decoding)] for p in probs]
+    predicted = [[labels[i] for i in decode(p, labels, decoding, component.prior)] for p in probs]
     gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
     return ner_scores(gold, predicted)
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .decoding import TagPrior
+
 
 class ModelLoadError(RuntimeError):
     """A model directory that can't be used, reported as one line naming the path and the problem."""
@@ -27,6 +29,7 @@ class Component:
     preprocess: Callable[[str], str] | None
     threshold: float = 0.5
     multi_label: bool = True
+    prior: TagPrior | None = None  # NER: the tag prior tuned on dev (decoding.py)
     device: str = "cpu"
 
     def logits(self, features: list[dict], batch_size: int) -> list[np.ndarray]:
@@ -163,6 +166,12 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
     arabert = settings.get("base_model", "") if settings.get("arabert_preprocess") else None
     preprocess = word_preprocessor(tokenizer, arabert, bool(settings.get("split_clitics")))
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+    prior = None
+    if settings.get("iob_prior"):
+        try:
+            prior = TagPrior.from_dict(settings["iob_prior"], len(labels))
+        except (KeyError, TypeError, ValueError) as err:
+            raise ModelLoadError(f"{directory / 'config.json'}: bad iob_prior ({err})") from None
     return Component(
         task=task,
         model=model,
@@ -173,6 +182,7 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
         preprocess=preprocess,
         threshold=float(settings.get("event_threshold", 0.5)),
         multi_label=bool(settings.get("multi_label", model.config.problem_type != "single_label_classification")),
+        prior=prior,
         device=device,
     )
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import text as textlib
 from .corpus import bio_to_spans
-from .decoding import decode
+from .decoding import METHODS, decode
 from .encoding import word_spans
 from .examples import Unit, encode_units, merge_token_probs
 from .loading import Component, load_component
@@ -96,8 +96,8 @@ class Pipeline:
     ):
         if ner is None and events is None:
             raise ValueError("a Pipeline needs at least one of the ner and events models")
-        if decoding not in ("viterbi", "argmax"):
-            raise ValueError(f"unknown decoding {decoding!r}: use 'viterbi' or 'argmax'")
+        if decoding not in METHODS:
+            raise ValueError(f"unknown decoding {decoding!r}: use one of {', '.join(METHODS)}")
         self.ner = ner
         self.events = events
         self.skip_noise = skip_noise
@@ -115,7 +115,8 @@ class Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
         ``device``: None picks CUDA when available; ``quantize``: dynamic int8 Linear layers (CPU only);
-        ``decoding``: "viterbi" (best valid IOB2 word-tag sequence) or "argmax" (each word on its own).
+        ``decoding``: "viterbi" (best valid IOB2 sequence under the tag prior tuned in training),
+        "constrained" (valid IOB2, no prior) or "argmax" (each word on its own).
         """
         from .loading import ModelLoadError, find_components
 
@@ -183,7 +184,7 @@ class Pipeline:
         for unit, probs in zip(units, merge_token_probs(encoded, logits)):
             if not len(probs):
                 continue
-            best = decode(probs, id2label, self.decoding)
+            best = decode(probs, id2label, self.decoding, self.ner.prior)
             tags = [id2label[j] for j in best]
             text = texts[unit.article_index]
             entities = []

@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Config
 from .data import bio_labels, class_labels, entity_labels, load_splits
-from .decoding import decode
+from .decoding import WEIGHTS, TagPrior, decode, estimate_prior
 from .encoding import model_forms, word_spans
 from .examples import (
     Encoded,
@@ -50,6 +50,7 @@ class TaskData:
     encoded: dict[str, Encoded]
     gold: dict[str, list]
     multi_label: bool = True
+    prior: TagPrior | None = None  # NER: tag-bigram log-probabilities of the (unaugmented) train split
 
 
 def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = False) -> dict:
@@ -173,6 +174,7 @@ def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproces
     labels = bio_labels(entity_labels(cfg.data, splits["train"]))
     label2id = {l: i for i, l in enumerate(labels)}
     encoded, gold = {}, {}
+    prior = estimate_prior(_gold_tags(splits["train"], sentence_units(splits["train"])), labels)
     for name, articles in splits.items():
         if name == "train":
             articles = articles + augmented(articles, cfg.ner, cfg.training.seed)
@@ -184,7 +186,7 @@ def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproces
         add_ner_labels(enc, articles, units, label2id)
         encoded[name] = enc
         gold[name] = _gold_tags(articles, units)
-    return TaskData(labels, encoded, gold)
+    return TaskData(labels, encoded, gold, prior=prior)
 
 
 def _check_labels(articles: list[Article], known: set[str], split: str) -> None:
@@ -202,30 +204,55 @@ def _gold_tags(articles: list[Article], units) -> list[list[str]]:
     return [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
 
 
-def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray], decoding: str = "viterbi") -> dict:
+def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray], decoding: str, prior: TagPrior | None) -> dict:
     """seqeval scores of merged word predictions for a split, decoded as the pipeline decodes them."""
     probs = merge_token_probs(data.encoded[split], logits)
-    predicted = [[data.labels[i] for i in decode(p, data.labels, decoding)] for p in probs]
+    return _decoded_scores(data, split, probs, decoding, prior)
+
+
+def _decoded_scores(data: TaskData, split: str, probs: list[np.ndarray], decoding: str, prior) -> dict:
+    predicted = [[data.labels[i] for i in decode(p, data.labels, decoding, prior)] for p in probs]
     return ner_scores(data.gold[split], predicted)
 
 
+def tune_prior(data: TaskData, logits: list[np.ndarray]) -> TagPrior:
+    """The tag prior with the weight that gives the best dev F1 (the smallest weight on ties)."""
+    probs = merge_token_probs(data.encoded["dev"], logits)
+    best, best_f1 = data.prior.with_weight(0.0), -1.0
+    for weight in WEIGHTS:
+        f1 = _decoded_scores(data, "dev", probs, "viterbi", data.prior.with_weight(weight))["f1"]
+        if f1 > best_f1 + 1e-12:
+            best, best_f1 = data.prior.with_weight(weight), f1
+    return best
+
+
 def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: bool) -> dict:
-    """Fit the token classifier, keep the best dev checkpoint, score dev and test."""
+    """Fit the token classifier, keep the best dev checkpoint, tune the tag prior, score dev and test."""
     from .trainer import fit, predict_logits
 
     data = ner_data(cfg, splits, tokenizer, preprocess)
     model = build_model("ner", cfg.model, tokenizer, data.labels)
+    decoding = cfg.ner.decoding
 
     def compute(split: str, logits) -> dict:
-        return _flat(ner_metrics(data, split, _unpad(logits, data.encoded[split]), cfg.ner.decoding))
+        # note: like the events threshold, each epoch is scored at its own best prior weight on dev
+        logits = _unpad(logits, data.encoded[split])
+        prior = tune_prior(data, logits) if decoding == "viterbi" and split == "dev" else None
+        return _flat(ner_metrics(data, split, logits, decoding, prior))
 
     trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
-    results = {"labels": data.labels}
-    for split in ("dev", "test"):
-        if data.encoded.get(split) and data.encoded[split].features:
-            logits = _unpad(predict_logits(trainer, data.encoded[split]), data.encoded[split])
-            results[split] = ner_metrics(data, split, logits, cfg.ner.decoding)
-    _save(trainer, output / "ner", cfg, {"task": "ner"})
+    logits = {
+        s: _unpad(predict_logits(trainer, data.encoded[s]), data.encoded[s])
+        for s in ("dev", "test")
+        if data.encoded.get(s) and data.encoded[s].features
+    }
+    prior = tune_prior(data, logits["dev"]) if decoding == "viterbi" else None
+    results = {"labels": data.labels, "decoding": decoding}
+    if prior is not None:
+        results["prior_weight"] = prior.weight
+    for split, split_logits in logits.items():
+        results[split] = ner_metrics(data, split, split_logits, decoding, prior)
+    _save(trainer, output / "ner", cfg, {"task": "ner", "iob_prior": prior.to_dict() if prior else None})
     results["log_history"] = trainer.state.log_history
     return results
 

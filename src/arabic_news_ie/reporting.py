@@ -177,6 +177,7 @@ def model_card(cfg: Config, metrics: dict) -> str:
         summary_table(metrics),
         "```",
         "",
+        *_decoding_note(metrics.get("ner", {})),
         "## Limitations",
         "The embedded default is a small BERT trained from scratch on a few hundred articles: it generalises",
         "poorly to names never seen in training. Fine-tune `aubmindlab/bert-base-arabertv02`",
@@ -193,6 +194,18 @@ def model_card(cfg: Config, metrics: dict) -> str:
         "```",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _decoding_note(ner: dict) -> list[str]:
+    """How the NER scores were decoded: the Pipeline decodes the same way; stock transformers does not."""
+    if ner.get("decoding") != "viterbi" or "prior_weight" not in ner:
+        return []
+    return [
+        "NER scores use constrained Viterbi decoding with the train split's tag-bigram prior at weight",
+        f"{ner['prior_weight']} (tuned on dev, stored in `ner/config.json` as `arabic_news_ie.iob_prior`).",
+        "`Pipeline` decodes the same way; `transformers.pipeline` tags each word on its own (argmax).",
+        "",
+    ]
 
 
 def _types(labels: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ Training and inference use these same functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def estimate_prior(tag_sequences: list[list[str]], labels: list[str]) -> TagPrio
 def allowed_transitions(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """(start, transition) masks: which labels may open a sentence and which may follow which.
 
-    >>> start, move = allowed_transitions(["O", "B-PER", "I-PER"])
+    >>> start, move = allowed_transitions(("O", "B-PER", "I-PER"))
     >>> start.tolist(), move[0].tolist(), move[1].tolist()
     ([True, True, False], [True, True, False], [True, True, True])
     """
@@ -84,6 +85,13 @@ def allowed_transitions(labels: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if prefix == "I":
             move[:, j] = [p in ("B", "I") and k == kind for p, _, k in prefixes]
     return start, move
+
+
+@lru_cache(maxsize=32)
+def _constraints(labels: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Additive (start, transition) scores: 0 where IOB2 allows it, -inf where it does not."""
+    start, move = allowed_transitions(list(labels))
+    return np.where(start, 0.0, -np.inf), np.where(move, 0.0, -np.inf)
 
 
 def viterbi_tags(probs: np.ndarray, labels: list[str], prior: TagPrior | None = None) -> list[int]:
@@ -98,19 +106,18 @@ def viterbi_tags(probs: np.ndarray, labels: list[str], prior: TagPrior | None = 
     n_words = len(probs)
     if n_words == 0:
         return []
-    start, move = allowed_transitions(labels)
-    scores = np.log(np.maximum(probs, _FLOOR))
-    opening = np.where(start, 0.0, -np.inf)
-    barrier = np.where(move, 0.0, -np.inf)
+    opening, barrier = _constraints(tuple(labels))
     if prior is not None and prior.weight:
         opening = opening + prior.weight * prior.start
         barrier = barrier + prior.weight * prior.transitions
+    scores = np.log(np.maximum(probs, _FLOOR))
     best = scores[0] + opening
     back = np.zeros((n_words, len(labels)), dtype=np.int64)
+    columns = np.arange(len(labels))
     for i in range(1, n_words):
         candidates = best[:, None] + barrier  # (previous, current)
         back[i] = candidates.argmax(0)
-        best = candidates.max(0) + scores[i]
+        best = candidates[back[i], columns] + scores[i]
     path = [int(best.argmax())]
     for i in range(n_words - 1, 0, -1):
         path.append(int(back[i, path[-1]]))

@@ -137,3 +137,10 @@ def decode(probs: np.ndarray, labels: list[str], method: str = "viterbi", prior:
     if method == "constrained":
         return viterbi_tags(probs, labels)
     raise ValueError(f"unknown decoding {method!r}: use one of {', '.join(METHODS)}")
+
+
+def decode_tags(
+    probs: list[np.ndarray], labels: list[str], method: str = "viterbi", prior: TagPrior | None = None
+) -> list[list[str]]:
+    """Tag strings per unit, for scoring against gold tags."""
+    return [[labels[i] for i in decode(p, labels, method, prior)] for p in probs]

@@ -12,8 +12,8 @@ from pathlib import Path
 from .config import Config
 from .corpus import spans_to_bio
 from .data import DataError, load_splits
-from .decoding import decode
-from .examples import document_units, encode_units, merge_token_probs, sentence_units
+from .decoding import decode_tags
+from .examples import Encoded, document_units, encode_units, merge_token_probs, sentence_units
 from .loading import Component, find_components, load_component
 from .metrics import multilabel_scores, ner_scores, single_label_scores
 from .schema import Article
@@ -40,32 +40,24 @@ def evaluate(
 def ner_evaluation(component: Component, articles: list[Article], decoding: str, batch_size: int) -> dict:
     """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences."""
     units = sentence_units(articles)
-    encoded = encode_units(
-        component.tokenizer,
-        [a.text for a in articles],
-        units,
-        component.max_length,
-        component.stride,
-        component.preprocess,
-    )
+    encoded = _encode(component, articles, units)
     probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
-    labels = component.labels
-    predicted = [[labels[i] for i in decode(p, labels, decoding, component.prior)] for p in probs]
     gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
-    return ner_scores(gold, predicted)
+    return ner_scores(gold, decode_tags(probs, component.labels, decoding, component.prior))
 
 
 def event_evaluation(component: Component, articles: list[Article], batch_size: int) -> dict:
     """Sentence event-set scores (multi-label) or accuracy/macro-F1 (single-label documents)."""
-    texts = [a.text for a in articles]
     units = sentence_units(articles) if component.multi_label else document_units(articles)
-    encoded = encode_units(
-        component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess
-    )
-    probs = component.class_probs(encoded, batch_size)
+    probs = component.class_probs(_encode(component, articles, units), batch_size)
     labels = component.labels
     if component.multi_label:
         gold = [set(s.events) for a in articles for s in a.sentences]
         predicted = [{labels[j] for j, p in enumerate(row) if p >= component.threshold} for row in probs]
         return multilabel_scores(gold, predicted, labels)
     return single_label_scores([a.label for a in articles], [labels[int(row.argmax())] for row in probs], labels)
+
+
+def _encode(component: Component, articles: list[Article], units: list) -> Encoded:
+    texts = [a.text for a in articles]
+    return encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)

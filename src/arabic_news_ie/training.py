@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Config
 from .data import bio_labels, class_labels, entity_labels, load_splits
-from .decoding import WEIGHTS, TagPrior, decode, estimate_prior
+from .decoding import WEIGHTS, TagPrior, decode_tags, estimate_prior
 from .encoding import model_forms, word_spans
 from .examples import (
     Encoded,
@@ -211,8 +211,7 @@ def ner_metrics(data: TaskData, split: str, logits: list[np.ndarray], decoding: 
 
 
 def _decoded_scores(data: TaskData, split: str, probs: list[np.ndarray], decoding: str, prior) -> dict:
-    predicted = [[data.labels[i] for i in decode(p, data.labels, decoding, prior)] for p in probs]
-    return ner_scores(data.gold[split], predicted)
+    return ner_scores(data.gold[split], decode_tags(probs, data.labels, decoding, prior))
 
 
 def tune_prior(data: TaskData, logits: list[np.ndarray]) -> TagPrior:

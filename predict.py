@@ -21,6 +21,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: CUDA when available)")
     parser.add_argument("--no-skip-noise", action="store_true", help="analyse boilerplate and repeated headlines too")
     parser.add_argument("--html", default=None, help="also write a right-to-left HTML page of the results")
+    parser.add_argument(
+        "--decoding",
+        default="viterbi",
+        choices=("viterbi", "constrained", "argmax"),
+        help="NER tags: best valid sequence under the trained tag prior (default), without it, or per word",
+    )
     parser.add_argument("--shard", default=None, metavar="I/N", help="process every N-th input starting at I")
     parser.add_argument(
         "--merge",

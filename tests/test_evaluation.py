@@ -132,3 +132,36 @@ def test_asnd_config_trains_a_single_label_classifier_on_a_csv(tmp_path, capsys)
     scores = _evaluate(capsys, str(output), "--split", "test")
     assert set(scores) == {"split", "records", "events"} and scores["records"] == len(rows) * 3
     assert scores["events"]["accuracy"] == pytest.approx(reported["test"]["accuracy"])
+
+
+def test_the_pipeline_decodes_with_the_prior_saved_in_the_model(tiny_run, tmp_path):
+    import shutil
+
+    from arabic_news_ie import Pipeline
+    from arabic_news_ie.loading import ModelLoadError
+
+    text = "وقال وزير الخارجية الإيراني محمد جواد ظريف في طهران إن المحادثات مع موسكو جيدة"
+    nlp = Pipeline.from_pretrained(tiny_run, device="cpu", decoding="constrained")
+    assert nlp.ner.prior is not None and len(nlp.ner.prior.start) == len(nlp.ner.labels)
+    # a prior that makes "O" overwhelmingly likely leaves no entity; "constrained" ignores it
+    labels = nlp.ner.labels
+    only_o = estimate_prior([["O"] * 5] * 100, labels).with_weight(50.0)
+    found = nlp([text])[0].entities
+    every_word = estimate_prior([[labels[1]] * 5] * 100, labels).with_weight(50.0)  # B-X after B-X
+    nlp.decoding = "viterbi"
+    nlp.ner.prior = every_word
+    assert [e.text for e in nlp([text])[0].entities] == text.split()
+    nlp.ner.prior = only_o
+    assert nlp([text])[0].entities == []
+    nlp.decoding = "constrained"
+    assert nlp([text])[0].entities == found
+    for entity in found:
+        assert text[entity.start : entity.end] == entity.text
+
+    broken = tmp_path / "ner"
+    shutil.copytree(tiny_run / "ner", broken)
+    config = json.loads((broken / "config.json").read_text())
+    config["arabic_news_ie"]["iob_prior"]["transitions"] = [[0.0]]
+    (broken / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ModelLoadError, match="bad iob_prior"):
+        Pipeline.from_pretrained(broken, device="cpu")

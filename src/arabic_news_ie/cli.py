@@ -202,7 +202,11 @@ def predict_command(args: argparse.Namespace) -> int:
         from .pipeline import Pipeline
 
         pipeline = Pipeline.from_pretrained(
-            args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise
+            args.model,
+            device=args.device,
+            quantize=args.quantize,
+            skip_noise=not args.no_skip_noise,
+            decoding=getattr(args, "decoding", "viterbi"),
         )
         written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
         if args.html:

@@ -40,7 +40,7 @@ def evaluate(
 def ner_evaluation(component: Component, articles: list[Article], decoding: str, batch_size: int) -> dict:
     """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences."""
     units = sentence_units(articles)
-    encoded = _encode(component, articles, units)
+    encoded = encode_articles(component, articles, units)
     probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
     gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
     return ner_scores(gold, decode_tags(probs, component.labels, decoding, component.prior))
@@ -49,7 +49,7 @@ def ner_evaluation(component: Component, articles: list[Article], decoding: str,
 def event_evaluation(component: Component, articles: list[Article], batch_size: int) -> dict:
     """Sentence event-set scores (multi-label) or accuracy/macro-F1 (single-label documents)."""
     units = sentence_units(articles) if component.multi_label else document_units(articles)
-    probs = component.class_probs(_encode(component, articles, units), batch_size)
+    probs = component.class_probs(encode_articles(component, articles, units), batch_size)
     labels = component.labels
     if component.multi_label:
         gold = [set(s.events) for a in articles for s in a.sentences]
@@ -58,6 +58,7 @@ def event_evaluation(component: Component, articles: list[Article], batch_size: 
     return single_label_scores([a.label for a in articles], [labels[int(row.argmax())] for row in probs], labels)
 
 
-def _encode(component: Component, articles: list[Article], units: list) -> Encoded:
+def encode_articles(component: Component, articles: list[Article], units: list) -> Encoded:
+    """The component's model features for these units of these articles."""
     texts = [a.text for a in articles]
     return encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)

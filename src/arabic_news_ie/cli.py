@@ -206,7 +206,7 @@ def predict_command(args: argparse.Namespace) -> int:
             device=args.device,
             quantize=args.quantize,
             skip_noise=not args.no_skip_noise,
-            decoding=getattr(args, "decoding", "viterbi"),
+            decoding=args.decoding,
         )
         written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
         if args.html:

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from arabic_news_ie.cli import predict_command
+from arabic_news_ie.decoding import METHODS
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--decoding",
         default="viterbi",
-        choices=("viterbi", "constrained", "argmax"),
+        choices=METHODS,
         help="NER tags: best valid sequence under the trained tag prior (default), without it, or per word",
     )
     parser.add_argument("--shard", default=None, metavar="I/N", help="process every N-th input starting at I")

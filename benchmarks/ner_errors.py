@@ -16,13 +16,15 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from arabic_news_ie.decoding import METHODS  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", default="runs/anercorp")
     parser.add_argument("--label", default="PERS")
     parser.add_argument("--split", default="dev")
-    parser.add_argument("--decoding", default="viterbi", choices=("viterbi", "constrained", "argmax"))
+    parser.add_argument("--decoding", default="viterbi", choices=METHODS)
     parser.add_argument("--examples", type=int, default=10)
     args = parser.parse_args()
 

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from .decoding import METHODS
+
 
 class ConfigError(ValueError):
     """A configuration problem, reported as one line naming the key."""
@@ -116,8 +118,8 @@ _CHOICES = {
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
     "ner.problem_type": ("auto", "multi_label", "single_label"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
-    "ner.decoding": ("viterbi", "constrained", "argmax"),
-    "events.decoding": ("viterbi", "constrained", "argmax"),
+    "ner.decoding": METHODS,
+    "events.decoding": METHODS,
 }
 
 

@@ -112,6 +112,15 @@ def test_article_to_dict_keeps_optional_fields():
     assert article.to_dict()["sentences"] == [{"start": 0, "end": 2, "events": ["LIFE"]}]
 
 
+def test_noise_spans_are_written_and_read_back_and_omitted_when_empty(tmp_path):
+    noisy = Article("n", "اقرأ أيضا\nزار بوتين طهران", (), (SentenceSpan(10, 25),), noise=((0, 9),))
+    plain = Article("p", "نص", (), (SentenceSpan(0, 2),))
+    write_jsonl([noisy, plain], tmp_path / "c.jsonl")
+    lines = (tmp_path / "c.jsonl").read_text(encoding="utf-8").splitlines()
+    assert '"noise": [[0, 9]]' in lines[0] and "noise" not in lines[1]
+    assert read_jsonl(tmp_path / "c.jsonl").articles == [noisy, plain]
+
+
 def test_conll_reader_on_the_anercorp_sample_file():
     loaded = read_conll(DATA / "anercorp_sample.conll")
     assert not loaded.problems and len(loaded.articles) == 2

@@ -72,7 +72,14 @@ def test_tiny_corpus_and_seed_fixture_validate(capsys, tiny_corpus):
         ),
         (_variant(sentences=[{"start": 0, "end": 16, "events": []}]), "sentences do not cover the text"),
         (_variant(entities=[{"start": 10, "end": 21, "label": "GPE"}]), "crosses a sentence boundary"),
-        (_variant(split="training"), "split 'training' is not train/dev/test"),
+        (_variant(split="training"), "split 'training' is not train/dev/test/test-original"),
+        (_variant(noise=[[0, 99]]), "noise span [0, 99) out of range"),
+        (_variant(noise=[[10, 16]]), "overlaps a sentence"),
+        (_variant(noise=[[4, 9]], sentences=[{"start": 17, "end": len(TEXT), "events": []}]), "holds an entity"),
+        (_variant(noise=[[0, 5], [3, 9]], sentences=GOOD["sentences"][1:], entities=[]), "overlaps another noise"),
+        (_variant(noise=[[0, 4]]), "overlaps a sentence"),
+        (_variant(noise="0-16"), "field 'noise' must be list"),
+        (_variant(noise=[[0]]), "must be a list [start, end] of two integers"),
     ],
 )
 def test_each_jsonl_problem_is_reported_with_path_and_line(tmp_path, capsys, record, message):
@@ -80,6 +87,11 @@ def test_each_jsonl_problem_is_reported_with_path_and_line(tmp_path, capsys, rec
     code, lines = _validate(capsys, path)
     assert code == 1
     assert any(line.startswith(f"{path}:2: ") and message in line for line in lines), lines
+
+
+def test_noise_spans_count_as_covered_text(tmp_path, capsys):
+    record = _variant(sentences=GOOD["sentences"][1:], entities=[], noise=[[0, 16]], split="test-original")
+    assert _validate(capsys, _write(tmp_path, [record])) == (0, [])
 
 
 def test_a_bad_record_does_not_stop_the_check_of_the_rest(tmp_path, capsys):

@@ -10,11 +10,23 @@ An article::
     جملة بلا حدث. || -
 
 One sentence per line, ``|| TYPES`` or ``|| -`` at its end; a blank line starts a paragraph. Sentences
-of a paragraph are joined with one space, paragraphs with a newline.
+of a paragraph are joined with one space, paragraphs with a newline. A line ending ``|| NOISE`` is not
+prose (boilerplate, a repeated headline): it stays in the text as a noise span, not a sentence.
+
+A real article names its original with an ``ant_id:`` header line and takes its text, byte for byte,
+from the vendored ANT file (``data/external/ant-news/articles.jsonl``). Its lines, markup stripped, must
+read through that text in order; between two lines only the original's whitespace may be skipped::
+
+    === ant-CN-sport-162-20180327
+    title: ...
+    source: ANT CNN CN-sport-162-20180327
+    ant_id: CN-sport-162-20180327
+    split: test
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +36,8 @@ from .schema import Article, Problem, SentenceSpan, Span
 
 _ENTITY_RE = re.compile(r"\[\[([^\[\]|]+)\|([A-Za-z_-]+)\]\]")
 _HEADER_RE = re.compile(r"^([a-z_]+):\s*(.*)$")
+_HEADER_KEYS = ("title", "source", "ant_id", "split")
+ANT_ARTICLES = Path(__file__).resolve().parents[2] / "data" / "external" / "ant-news" / "articles.jsonl"
 
 
 @dataclass
@@ -31,8 +45,12 @@ class _Draft:
     id: str
     line: int
     header: dict = field(default_factory=dict)
+    header_lines: dict = field(default_factory=dict)  # key -> its line number
     paragraphs: list = field(default_factory=list)  # list of list[(line_no, sentence_line)]
     in_header: bool = True
+
+    def body(self) -> list[tuple[int, str]]:
+        return [item for paragraph in self.paragraphs for item in paragraph]
 
 
 def parse_sentence(line: str) -> tuple[str, list[tuple[int, int, str]], list[str] | None]:
@@ -64,18 +82,34 @@ def _strip_markup(body: str) -> tuple[str, list[tuple[int, int, str]]]:
     return "".join(parts), spans
 
 
-def read_ann(path: str | Path) -> Loaded:
-    """Compile one ``.ann`` file into articles; format problems name the line that has them."""
+def read_ann(path: str | Path, originals: str | Path = ANT_ARTICLES) -> Loaded:
+    """Compile one ``.ann`` file into articles; format problems name the line that has them.
+
+    ``originals`` is the JSONL (ANT records) that articles with an ``ant_id:`` header take their text from.
+    """
     path = str(path)
     drafts, problems = _read_drafts(path)
+    records = _read_originals(originals) if any("ant_id" in d.header for d in drafts) else {}
     articles, lines, sentence_lines = [], [], []
     for draft in drafts:
-        article = _build(path, draft, problems)
-        if article is not None:
-            articles.append(article)
+        if "ant_id" in draft.header:
+            built = _build_real(path, draft, records, str(originals), problems)
+        else:
+            built = _build(path, draft, problems)
+        if built is not None:
+            articles.append(built[0])
             lines.append((path, draft.line))
-            sentence_lines.append([number for paragraph in draft.paragraphs for number, _ in paragraph])
+            sentence_lines.append(built[1])
     return Loaded(articles, lines, problems, sentence_lines)
+
+
+def _read_originals(path: str | Path) -> dict[str, dict] | None:
+    """ANT records by id, or None when the file cannot be read."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return {record["id"]: record for record in map(json.loads, handle)}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _read_drafts(path: str) -> tuple[list[_Draft], list[Problem]]:
@@ -108,19 +142,46 @@ def _header_line(path: str, number: int, line: str, draft: _Draft, problems: lis
         draft.in_header = False
         return
     match = _HEADER_RE.match(line)
-    if match and match.group(1) in ("title", "source", "split"):
+    if match and match.group(1) in _HEADER_KEYS:
         draft.header[match.group(1)] = match.group(2).strip()
+        draft.header_lines[match.group(1)] = number
     else:
-        problems.append(Problem(path, number, f"bad header line (expected title:/source:/split:): {line[:40]!r}"))
+        expected = "/".join(f"{key}:" for key in _HEADER_KEYS)
+        problems.append(Problem(path, number, f"bad header line (expected {expected}): {line[:40]!r}"))
 
 
-def _build(path: str, draft: _Draft, problems: list[Problem]) -> Article | None:
+class _Body:
+    """The entities, sentences (with their lines) and noise spans of an article, added line by line."""
+
+    def __init__(self) -> None:
+        self.entities: list[Span] = []
+        self.sentences: list[SentenceSpan] = []
+        self.sentence_lines: list[int] = []
+        self.noise: list[tuple[int, int]] = []
+
+    def add(self, number: int, start: int, parsed: tuple) -> None:
+        sentence, spans, events, is_noise = parsed
+        end = start + len(sentence)
+        if is_noise:
+            self.noise.append((start, end))
+            return
+        self.entities.extend(Span(start + s, start + e, label) for s, e, label in spans)
+        self.sentences.append(SentenceSpan(start, end, tuple(events or ())))
+        self.sentence_lines.append(number)
+
+    def article(self, draft: _Draft, text: str, **header: str | None) -> tuple[Article, list[int]]:
+        fields = {key: draft.header.get(key) for key in ("title", "source", "split")} | header
+        article = Article(
+            draft.id, text, tuple(self.entities), tuple(self.sentences), noise=tuple(self.noise), **fields
+        )
+        return article, self.sentence_lines
+
+
+def _build(path: str, draft: _Draft, problems: list[Problem]) -> tuple[Article, list[int]] | None:
     if not draft.id:
         problems.append(Problem(path, draft.line, "article without an id after '==='"))
         return None
-    text_parts: list[str] = []
-    entities: list[Span] = []
-    sentences: list[SentenceSpan] = []
+    body, text_parts = _Body(), []
     offset = 0
     paragraphs = [p for p in draft.paragraphs if p]
     for p_index, paragraph in enumerate(paragraphs):
@@ -129,21 +190,104 @@ def _build(path: str, draft: _Draft, problems: list[Problem]) -> Article | None:
                 separator = " " if s_index else "\n"
                 text_parts.append(separator)
                 offset += 1
-            sentence, spans, events = parse_sentence(line)
-            _check_line(path, number, line, sentence, events, problems)
-            entities.extend(Span(offset + s, offset + e, label) for s, e, label in spans)
-            sentences.append(SentenceSpan(offset, offset + len(sentence), tuple(events or ())))
-            text_parts.append(sentence)
-            offset += len(sentence)
-    return Article(
-        id=draft.id,
-        text="".join(text_parts),
-        entities=tuple(entities),
-        sentences=tuple(sentences),
-        title=draft.header.get("title"),
-        source=draft.header.get("source"),
-        split=draft.header.get("split"),
+            parsed = _parse_line(path, number, line, problems)
+            body.add(number, offset, parsed)
+            text_parts.append(parsed[0])
+            offset += len(parsed[0])
+    return body.article(draft, "".join(text_parts))
+
+
+def _build_real(
+    path: str, draft: _Draft, records: dict[str, dict] | None, originals: str, problems: list[Problem]
+) -> tuple[Article, list[int]] | None:
+    """A real article: its text is the ANT record's, and its lines must read through it in order."""
+    record = _original(path, draft, records, originals, problems)
+    body, cursor, last, aligned = _Body(), 0, draft.line, record is not None
+    text = record["text"] if record else ""
+    for number, line in draft.body():
+        parsed = _parse_line(path, number, line, problems)
+        if record is None:
+            continue
+        start, cursor, message = align(text, cursor, parsed[0])
+        if message:
+            problems.append(Problem(path, number, message))
+            aligned = False
+        body.add(number, start, parsed)
+        last = number
+    if record is not None and text[cursor:].strip():
+        problems.append(Problem(path, last, f"original text left after the last line: {text[cursor:].strip()[:30]!r}"))
+        aligned = False
+    if not aligned:  # offsets into a text the lines do not follow would be wrong: no article
+        return None
+    return body.article(draft, text, title=record["title"], source=_ant_source(record))
+
+
+def _original(
+    path: str, draft: _Draft, records: dict[str, dict] | None, originals: str, problems: list[Problem]
+) -> dict | None:
+    """The ANT record a real article names, when it exists and the header's title and source agree with it."""
+    ant_id, where = draft.header["ant_id"], draft.header_lines["ant_id"]
+    if not draft.id:
+        problems.append(Problem(path, draft.line, "article without an id after '==='"))
+        return None
+    if records is None:
+        problems.append(Problem(path, where, f"cannot read the original texts {originals} (ant_id {ant_id!r})"))
+        return None
+    if ant_id not in records:
+        problems.append(Problem(path, where, f"ant_id {ant_id!r} is not in {originals}"))
+        return None
+    record = records[ant_id]
+    agrees = True
+    for key, value in (("title", record["title"]), ("source", _ant_source(record))):
+        if draft.header.get(key, value) != value:
+            problems.append(Problem(path, draft.header_lines[key], f"{key} differs from the ANT record's: {value!r}"))
+            agrees = False
+    return record if agrees else None
+
+
+def _ant_source(record: dict) -> str:
+    return f"ANT {record['source']} {record['id']}"
+
+
+def align(text: str, cursor: int, line: str) -> tuple[int, int, str | None]:
+    """Where ``line`` lies in ``text`` after ``cursor`` when only whitespace may be skipped to reach it.
+
+    Returns ``(start, next_cursor, problem)``; on a mismatch ``problem`` says where and shows both sides,
+    and ``next_cursor`` is a best guess that lets the following lines align again.
+
+    >>> align("عنوان\\n\\nزار بوتين طهران", 5, "زار بوتين")
+    (7, 16, None)
+    >>> align("زار بوتين طهران", 0, "زار بوتن")[2]
+    "line differs from the original at its character 7: line has 'ن', original has 'ين طهران'"
+    """
+    start = cursor
+    while start < len(text) and text[start].isspace():
+        start += 1
+    if text.startswith(line, start):
+        return start, start + len(line), None
+    later = text.find(line, start) if line else -1
+    if later >= 0:
+        return later, later + len(line), f"original text skipped before this line: {text[start:later][:30]!r}"
+    same = 0
+    while same < len(line) and start + same < len(text) and line[same] == text[start + same]:
+        same += 1
+    tail = line[-20:]
+    resume = text.find(tail, start + same)
+    message = (
+        f"line differs from the original at its character {same}: line has {line[same : same + 25]!r}, "
+        f"original has {text[start + same : start + same + 25]!r}"
     )
+    return start, (resume + len(tail) if resume >= 0 else start + len(line)), message
+
+
+def _parse_line(path: str, number: int, line: str, problems: list[Problem]) -> tuple:
+    """``(sentence, entity spans, event types, is_noise)`` of one body line; problems are recorded."""
+    sentence, spans, events = parse_sentence(line)
+    is_noise = events == ["NOISE"]
+    if is_noise and spans:
+        problems.append(Problem(path, number, "a '|| NOISE' line carries no entity markup"))
+    _check_line(path, number, line, sentence, events, problems)
+    return sentence, spans, events, is_noise
 
 
 def _check_line(path, number, line, sentence, events, problems) -> None:
@@ -160,16 +304,20 @@ def _check_line(path, number, line, sentence, events, problems) -> None:
 def to_ann(article: Article) -> str:
     """Write an article back in the authoring format (inverse of :func:`read_ann`)."""
     header = [f"=== {article.id}"]
-    for key in ("title", "source", "split"):
+    for key in _HEADER_KEYS:
         if getattr(article, key):
             header.append(f"{key}: {getattr(article, key)}")
+    lines = [
+        (s.start, s.end, _sentence_markup(article, s) + " || " + (" ".join(s.events) or "-")) for s in article.sentences
+    ]
+    lines += [(start, end, article.text[start:end] + " || NOISE") for start, end in article.noise]
     body: list[str] = []
     previous_end = None
-    for sentence in article.sentences:
-        if previous_end is not None and "\n" in article.text[previous_end : sentence.start]:
+    for start, end, line in sorted(lines):
+        if previous_end is not None and "\n" in article.text[previous_end:start]:
             body.append("")
-        body.append(_sentence_markup(article, sentence) + " || " + (" ".join(sentence.events) or "-"))
-        previous_end = sentence.end
+        body.append(line)
+        previous_end = end
     return "\n".join(header) + "\n\n" + "\n".join(body) + "\n"
 
 

@@ -147,11 +147,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def expand_ann(paths: list[str]) -> list[Path]:
-    """The ``.ann`` files named or inside the directories named."""
+    """The ``.ann`` files named or inside the directories named (subdirectories included)."""
     found: list[Path] = []
     for name in paths:
         path = Path(name)
-        found.extend(sorted(path.glob("*.ann")) if path.is_dir() else [path])
+        found.extend(sorted(path.rglob("*.ann")) if path.is_dir() else [path])
     return found
 
 

@@ -89,10 +89,11 @@ def article_from_dict(record: object) -> tuple[Article | None, str | None]:
     try:
         entities = tuple(_entity(e) for e in record["entities"])
         sentences = tuple(_sentence(s) for s in record["sentences"])
+        noise = _noise(record.get("noise", []))
     except ValueError as err:
         return None, str(err)
     optional = {key: record.get(key) for key in _OPTIONAL_TYPES}
-    return Article(record["id"], record["text"], entities, sentences, **optional), None
+    return Article(record["id"], record["text"], entities, sentences, **optional, noise=noise), None
 
 
 def _is_int(value: object) -> bool:
@@ -115,6 +116,15 @@ def _sentence(item: object) -> SentenceSpan:
     if not all(isinstance(e, str) for e in item["events"]):
         raise ValueError(f"sentence {item!r:.60}: events must be strings")
     return SentenceSpan(item["start"], item["end"], tuple(item["events"]))
+
+
+def _noise(items: object) -> tuple[tuple[int, int], ...]:
+    if not isinstance(items, list):
+        raise ValueError(f"field 'noise' must be list, got {type(items).__name__}")
+    for item in items:
+        if not (isinstance(item, list) and len(item) == 2 and all(_is_int(v) for v in item)):
+            raise ValueError(f"noise span {item!r:.60} must be a list [start, end] of two integers")
+    return tuple((start, end) for start, end in items)
 
 
 def write_jsonl(articles: list[Article], path: str | Path) -> None:

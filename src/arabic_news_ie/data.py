@@ -1,4 +1,4 @@
-"""Load the configured data into train/dev/test article lists, with one-line errors for bad data."""
+"""Load the configured data into train/dev/test (and other) article lists, with one-line errors for bad data."""
 
 from __future__ import annotations
 
@@ -44,7 +44,10 @@ def read_file(path: str, cfg: DataConfig) -> list[Article]:
 
 
 def load_splits(cfg: DataConfig) -> dict[str, list[Article]]:
-    """train/dev/test lists. A JSONL ``split`` field is honoured; without dev, the tail of train is held out."""
+    """train/dev/test lists, and one more per other ``split`` value present (e.g. ``test-original``).
+
+    A JSONL ``split`` field is honoured; without dev, the tail of train is held out.
+    """
     articles = read_file(cfg.train, cfg)
     has_splits = any(a.split for a in articles)
     splits = {
@@ -52,6 +55,8 @@ def load_splits(cfg: DataConfig) -> dict[str, list[Article]]:
         "dev": [a for a in articles if a.split == "dev"],
         "test": [a for a in articles if a.split == "test"],
     }
+    for name in sorted({a.split for a in articles} - {None, *splits}):
+        splits[name] = [a for a in articles if a.split == name]
     for name in ("dev", "test"):
         path = getattr(cfg, name)
         if path:

@@ -15,7 +15,8 @@ EVENT_TYPES: tuple[str, ...] = (
     "PERSONNEL",
     "JUSTICE",
 )
-SPLITS: tuple[str, ...] = ("train", "dev", "test")
+# test: the real (ANT) test articles; test-original: the test articles of our own 160 written ones
+SPLITS: tuple[str, ...] = ("train", "dev", "test", "test-original")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class Article:
     >>> a = Article("x", "زار بوتين طهران", (Span(4, 9, "PER"),), (SentenceSpan(0, 15, ("MOVEMENT",)),))
     >>> a.text[a.entities[0].start:a.entities[0].end]
     'بوتين'
+
+    ``noise`` holds the ``(start, end)`` spans of text that is not prose (boilerplate, a repeated headline):
+    no sentence and no entity lies in them.
     """
 
     id: str
@@ -53,11 +57,25 @@ class Article:
     source: str | None = None
     split: str | None = None
     label: str | None = None  # single-label document class (e.g. ASND topics)
+    noise: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def ant_id(self) -> str | None:
+        """The ANT corpus id of a real article (``source: ANT <outlet> <id>``), else None.
+
+        >>> Article("x", "", source="ANT CNN CN-sport-162-20180327").ant_id
+        'CN-sport-162-20180327'
+        """
+        if self.source and self.source.startswith("ANT "):
+            return self.source.split()[-1]
+        return None
 
     def to_dict(self) -> dict:
         record: dict = {"id": self.id, "text": self.text}
         record["entities"] = [asdict(s) for s in self.entities]
         record["sentences"] = [{"start": s.start, "end": s.end, "events": list(s.events)} for s in self.sentences]
+        if self.noise:
+            record["noise"] = [[start, end] for start, end in self.noise]
         for key in ("title", "source", "split", "label"):
             if getattr(self, key) is not None:
                 record[key] = getattr(self, key)

@@ -9,7 +9,7 @@ from .text import words
 
 
 def corpus_stats(articles: list[Article]) -> dict:
-    """Counts over articles, overall and per split.
+    """Counts over articles, overall and per split; real articles are those with an ANT source.
 
     >>> corpus_stats([])["articles"]
     0
@@ -24,8 +24,11 @@ def _counts(articles: list[Article]) -> dict:
     entities = Counter(e.label for a in articles for e in a.entities)
     events = Counter(t for a in articles for s in a.sentences for t in s.events)
     sentences = [s for a in articles for s in a.sentences]
+    real = sum(1 for a in articles if a.ant_id)
     return {
         "articles": len(articles),
+        "real_articles": real,
+        "original_articles": len(articles) - real,
         "sentences": len(sentences),
         "words": sum(len(words(a.text)) for a in articles),
         "entities": dict(sorted(entities.items())) | {"total": sum(entities.values())},

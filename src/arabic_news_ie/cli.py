@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .corpus import write_jsonl
 from .decoding import METHODS
-from .schema import ENTITY_LABELS, EVENT_TYPES, Schema
+from .schema import ENTITY_LABELS, EVENT_TYPES, SPLITS, Schema
 from .stats import corpus_stats
 from .validation import check_loaded, expand_paths, load_any, validate_paths
 
@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("model", help="a run directory (ner/ and/or events/) or one model directory")
     evaluate.add_argument("--config", help="data config (default: the run's config.yaml)")
     evaluate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    evaluate.add_argument("--split", default="dev", choices=("train", "dev", "test"))
+    evaluate.add_argument("--split", default="dev", choices=SPLITS)
     evaluate.add_argument("--decoding", default="viterbi", choices=METHODS)
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.set_defaults(func=_evaluate)

@@ -49,7 +49,8 @@ def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None
 def summary_table(metrics: dict) -> str:
     """A plain-text table of the headline scores per task and split."""
     rows = [("task", "split", "metric", "score")]
-    for split in ("dev", "test"):
+    held_out = {s for task in ("ner", "events") for s in metrics.get(task, {}) if s.startswith("test-")}
+    for split in ("dev", "test", *sorted(held_out)):
         ner = metrics.get("ner", {}).get(split)
         if ner:
             rows += [("ner", split, m, f"{ner[m]:.3f}") for m in ("precision", "recall", "f1")]

@@ -242,8 +242,7 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
     logits = {
         s: _unpad(predict_logits(trainer, data.encoded[s]), data.encoded[s])
-        for s in ("dev", "test")
-        if data.encoded.get(s) and data.encoded[s].features
+        for s in scored_splits(data)
     }
     prior = tune_prior(data, logits["dev"]) if decoding == "viterbi" else None
     results = {"labels": data.labels, "decoding": decoding}
@@ -333,7 +332,7 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
 
     metric = "micro_f1" if data.multi_label else "macro_f1"
     trainer = fit(cfg, cfg.events, "events", model, tokenizer, data, output, compute, resume, metric=metric)
-    logits = {s: predict_logits(trainer, data.encoded[s]) for s in ("dev", "test") if data.encoded[s].features}
+    logits = {s: predict_logits(trainer, data.encoded[s]) for s in scored_splits(data)}
     threshold = 0.5
     if data.multi_label:
         threshold = tune_threshold(data.gold["dev"], event_probabilities(data, "dev", logits["dev"]), data.labels)
@@ -372,6 +371,12 @@ def _save(trainer, directory: Path, cfg: Config, extra: dict) -> None:
 def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:
     """Trainer pads token logits across batches; cut each feature back to its own length."""
     return [row[: f["length"]] for row, f in zip(logits, encoded.features)]
+
+
+def scored_splits(data: TaskData) -> list[str]:
+    """dev, test and any other held-out split present (e.g. test-original), in that order."""
+    held_out = [s for s in data.encoded if s not in ("train", "dev", "test")]
+    return [s for s in ("dev", "test", *held_out) if data.encoded.get(s) and data.encoded[s].features]
 
 
 def _flat(scores: dict) -> dict:

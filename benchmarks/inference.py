@@ -3,8 +3,10 @@
     python benchmarks/inference.py --model runs/default [--articles 200] [--threads 2]
 
 NER only, same model, same articles (../shared/corpora/ant-news when present, else our test split).
-Prints a Markdown table: articles/s, words/s, and each row's share of the bare-forward throughput, and
-the int8/fp32 word-label agreement.
+Prints a Markdown table: articles/s, words/s, and each row's share of the bare-forward throughput, the
+int8/fp32 word-label agreement, and where the fp32 Pipeline's time goes: tokenising and windowing, the
+forward over sentence windows, merging and decoding, against a forward over the same tokens packed into
+full windows (no padding, no sentence boundaries: the encoder's compute limit on this text).
 """
 
 from __future__ import annotations
@@ -131,6 +133,60 @@ def main() -> None:
             f"| {name} | {batch_size} | {rate:.1f} | {n_words / secs:,.0f} | {rate / hf_rate:.2f} | {100 * rate / bare_rate:.0f}% |"
         )
     print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
+    stage_breakdown(component, texts, units, features, n_words)
+
+
+def stage_breakdown(component, texts, units, features, n_words: int, batch_size: int = 64) -> None:
+    """Seconds per stage of the fp32 Pipeline's NER path, and the packed-window forward."""
+    import torch
+
+    from arabic_news_ie.decoding import decode
+    from arabic_news_ie.examples import encode_units, merge_token_probs
+
+    stages = {}
+    stages["tokenise + windows"], encoded = timed(
+        lambda: encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)
+    )
+    stages["forward, sentence windows (sorted, padded per batch)"], logits = timed(
+        lambda: component.logits(encoded.features, batch_size)
+    )
+
+    def merge_and_decode():
+        for probs in merge_token_probs(encoded, logits):
+            if len(probs):
+                decode(probs, component.labels, "viterbi", component.prior)
+
+    stages["merge + Viterbi decode"], _ = timed(merge_and_decode)
+    width = component.max_length
+    tokens = [t for f in features for t in f[1:-1]]  # content tokens only
+    inner = width - 2
+    packed = [tokens[i : i + inner] for i in range(0, len(tokens), inner)]
+    cls, sep = component.tokenizer.cls_token_id, component.tokenizer.sep_token_id
+
+    def packed_forward():
+        with torch.inference_mode():
+            for begin in range(0, len(packed), batch_size):
+                batch = [[cls, *seq, sep] for seq in packed[begin : begin + batch_size]]
+                ids = torch.full((len(batch), max(map(len, batch))), component.tokenizer.pad_token_id)
+                mask = torch.zeros_like(ids)
+                for row, seq in enumerate(batch):
+                    ids[row, : len(seq)], mask[row, : len(seq)] = torch.tensor(seq), 1
+                component.model(input_ids=ids, attention_mask=mask)
+
+    packed_seconds, _ = timed(packed_forward)
+    real = sum(len(f) for f in features)
+    lengths = sorted((len(f["input_ids"]) for f in encoded.features), reverse=True)  # as Component.logits runs them
+    padded = sum(lengths[i] * len(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size))
+    total = sum(stages.values())
+    print(f"\nWhere the fp32 Pipeline's time goes (batch {batch_size}; {len(features)} sentence windows, "
+          f"{real} tokens; {len(packed)} packed {width}-token windows):\n")  # fmt: skip
+    print("| stage | seconds | share | words/s if alone |")
+    print("|---|---|---|---|")
+    for name, seconds in stages.items():
+        print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% | {n_words / seconds:,.0f} |")
+    print(f"| forward, packed {width}-token windows (compute limit) | {packed_seconds:.2f} | — | {n_words / packed_seconds:,.0f} |")
+    print(f"\nsentence windows: {real} tokens with [CLS]/[SEP], {padded} after padding each sorted batch "
+          f"(+{100 * (padded - real) / real:.0f}%); packed: {len(packed) * width} tokens")  # fmt: skip
 
 
 def _word_labels(text, entities, words) -> list[str]:

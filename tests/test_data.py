@@ -56,11 +56,13 @@ def test_load_splits_returns_every_split_of_the_corpus():
 
 def test_corpus_meets_its_size_targets():
     stats = corpus_stats(read_jsonl(CORPUS).articles)
-    assert stats["articles"] >= 150 and stats["entities"]["total"] >= 4000
+    assert stats["words"] >= 70_000 and stats["entities"]["total"] >= 9_000
     assert all(stats["entities"][t] >= 250 for t in ("PER", "ORG", "GPE", "LOC", "MISC"))
+    train = stats["splits"]["train"]
     assert all(
-        stats["events"][t] >= 60
+        train["events"][t] >= 120
         for t in ("LIFE", "MOVEMENT", "TRANSACTION", "BUSINESS", "CONFLICT", "CONTACT", "PERSONNEL", "JUSTICE")
     )
+    assert stats["real_articles"] >= 200 and stats["splits"]["test"]["real_articles"] >= 50
     assert stats["no_event_sentences"] >= stats["sentences"] / 4
     json.dumps(stats)

@@ -113,3 +113,15 @@ def test_trimmed_vocabulary_tokenizes_arabic_news_as_the_full_one(real_encoders)
     # every single character survives the trim, so nothing new becomes <unk>
     odd = "Ωж日ñ€→😀ک"
     assert news(odd)["input_ids"].count(news.unk_token_id) == full(odd)["input_ids"].count(full.unk_token_id)
+
+
+def test_encoder_import_command_writes_a_loadable_directory(tiny_image, tmp_path, capsys):
+    from transformers import AutoTokenizer
+
+    from arabic_news_ie.cli import main
+
+    path, pieces, _ = tiny_image
+    assert main(["encoder", "import", "--image", str(path), "--output", str(tmp_path / "enc"), "--vocabulary", "full"]) == 0
+    assert len(AutoTokenizer.from_pretrained(tmp_path / "enc")) == len(pieces)
+    assert main(["encoder", "import", "--image", str(tmp_path / "missing.bin"), "--output", str(tmp_path / "x")]) == 2
+    assert "missing.bin" in capsys.readouterr().err

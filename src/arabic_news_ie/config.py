@@ -23,6 +23,21 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
+class ExtraSource:
+    """Another labelled NER source trained on together with the main data (train split only).
+
+    ``label_map`` maps each of the source's entity labels to one of ours, or to a list of ours when the
+    source's label covers several (ANERcorp's LOC is our GPE or LOC): such words are trained with a
+    partial label, the loss being -log of the summed probability of the allowed tags.
+    """
+
+    path: str
+    format: str = "conll"  # conll | jsonl
+    label_map: dict = field(default_factory=dict)  # source label -> our label or [our labels]
+    fraction: float = 1.0  # share of the source's articles used (a seeded subset), to bound training time
+
+
+@dataclass(frozen=True)
 class DataConfig:
     train: str = "data/corpus.jsonl"  # a JSONL with a `split` field holds train, dev and test
     dev: str | None = None
@@ -35,6 +50,7 @@ class DataConfig:
     csv_text_column: str = "text"
     csv_label_column: str = "label"
     csv_id_column: str | None = None
+    extra: list[ExtraSource] = field(default_factory=list)  # more NER sources (e.g. ANERcorp), see ExtraSource
 
 
 @dataclass(frozen=True)
@@ -134,9 +150,22 @@ def _check_choices(cfg: Config) -> Config:
         value = getattr(getattr(cfg, section), name)
         if value not in allowed:
             raise ConfigError(f"config key '{key}' must be one of {', '.join(allowed)}, got {value!r}")
+    for i, source in enumerate(cfg.data.extra):
+        _check_extra(f"data.extra[{i}]", source)
     if cfg.model.stride >= cfg.model.max_length - 2:
         raise ConfigError("config key 'model.stride' must be smaller than model.max_length - 2")
     return cfg
+
+
+def _check_extra(key: str, source: ExtraSource) -> None:
+    if source.format not in ("conll", "jsonl"):
+        raise ConfigError(f"config key '{key}.format' must be one of conll, jsonl, got {source.format!r}")
+    if not 0.0 < source.fraction <= 1.0:
+        raise ConfigError(f"config key '{key}.fraction' must be in (0, 1], got {source.fraction!r}")
+    for label, target in source.label_map.items():
+        targets = target if isinstance(target, list) else [target]
+        if not targets or not all(isinstance(t, str) and t for t in targets):
+            raise ConfigError(f"config key '{key}.label_map.{label}' must be a label or a list of labels, got {target!r}")
 
 
 def _apply_override(raw: dict, item: str) -> None:
@@ -166,8 +195,13 @@ def _build(cls: type, raw: object, prefix: str):
     values = {}
     for name, value in raw.items():
         hint = hints[name]
+        item = (typing.get_args(hint) or (None,))[0]
         if dataclasses.is_dataclass(hint):
             values[name] = _build(hint, value, prefix=f"{prefix}{name}.")
+        elif typing.get_origin(hint) is list and dataclasses.is_dataclass(item):
+            if not isinstance(value, list):
+                raise ConfigError(f"config key '{prefix}{name}' must be a list of mappings")
+            values[name] = [_build(item, v, prefix=f"{prefix}{name}[{i}].") for i, v in enumerate(value)]
         else:
             values[name] = _check_type(f"{prefix}{name}", value, hint)
     return cls(**values)

@@ -71,6 +71,38 @@ def load_splits(cfg: DataConfig) -> dict[str, list[Article]]:
     return splits
 
 
+PARTIAL = "|"  # joins the labels of a partial (set-valued) label: "GPE|LOC"
+
+
+def load_extra(cfg: DataConfig, seed: int) -> list[Article]:
+    """The extra NER sources' articles, labels mapped to ours (a set of ours joined by ``PARTIAL``)."""
+    import random
+
+    from .schema import Span
+
+    articles: list[Article] = []
+    for source in cfg.extra:
+        loaded = read_conll(resolve(source.path)) if source.format == "conll" else read_jsonl(resolve(source.path))
+        if loaded.problems:
+            raise DataError(str(loaded.problems[0]))
+        found = {e.label for a in loaded.articles for e in a.entities}
+        unmapped = sorted(found - set(source.label_map))
+        if unmapped:
+            raise DataError(f"{source.path}: label {unmapped[0]!r} has no entry in its data.extra label_map")
+        mapping = {label: _target(target) for label, target in source.label_map.items()}
+        chosen = loaded.articles
+        if source.fraction < 1.0:
+            chosen = random.Random(seed).sample(chosen, max(1, round(len(chosen) * source.fraction)))
+        for article in chosen:
+            spans = tuple(Span(e.start, e.end, mapping[e.label]) for e in article.entities)
+            articles.append(Article(f"extra{len(articles)}-{article.id}", article.text, spans, article.sentences))
+    return articles
+
+
+def _target(target: str | list[str]) -> str:
+    return PARTIAL.join(sorted(set(target))) if isinstance(target, list) else target
+
+
 def entity_labels(cfg: DataConfig, articles: list[Article]) -> list[str]:
     """The entity label set: from the config, else the data's (schema order first)."""
     found = {e.label for a in articles for e in a.entities}

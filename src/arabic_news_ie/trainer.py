@@ -129,10 +129,32 @@ def fit(
         eval_dataset=Dataset.from_list(data.encoded["dev"].features),
         processing_class=tokenizer,
         compute_metrics=lambda prediction: compute("dev", prediction.predictions),
+        compute_loss_func=partial_label_loss(data.label_sets) if getattr(data, "label_sets", None) is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
     )
     trainer.train(resume_from_checkpoint=last_checkpoint(checkpoints) if resume else None)
     return trainer
+
+
+def partial_label_loss(label_sets: np.ndarray) -> Callable:
+    """Token loss where target k allows the tags ``label_sets[k]``: -log(sum of their probabilities).
+
+    Targets below the number of labels allow exactly one tag, so for them this is the usual cross-entropy;
+    a partial target (ANERcorp's LOC read as "our GPE or our LOC") forces no choice between its tags.
+    """
+    import torch
+
+    allowed_table = torch.from_numpy(label_sets)
+
+    def loss(outputs, labels, num_items_in_batch=None):
+        logits = outputs.logits.float()  # (batch, seq, labels)
+        keep = labels != -100
+        logits, targets = logits[keep], labels[keep]  # (tokens, labels), (tokens,)
+        allowed = allowed_table.to(logits.device)[targets]  # (tokens, labels)
+        nll = torch.logsumexp(logits, -1) - torch.logsumexp(logits.masked_fill(~allowed, float("-inf")), -1)
+        return nll.sum() / (num_items_in_batch if num_items_in_batch else max(len(nll), 1))
+
+    return loss
 
 
 def last_checkpoint(checkpoints: Path) -> str | None:

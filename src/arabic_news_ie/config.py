@@ -35,6 +35,7 @@ class ExtraSource:
     format: str = "conll"  # conll | jsonl
     label_map: dict = field(default_factory=dict)  # source label -> our label or [our labels]
     fraction: float = 1.0  # share of the source's articles used (a seeded subset), to bound training time
+    holdout_fraction: float = 0.0  # the last fraction of the file is never used (e.g. that source's own dev)
 
 
 @dataclass(frozen=True)
@@ -160,6 +161,8 @@ def _check_choices(cfg: Config) -> Config:
 def _check_extra(key: str, source: ExtraSource) -> None:
     if source.format not in ("conll", "jsonl"):
         raise ConfigError(f"config key '{key}.format' must be one of conll, jsonl, got {source.format!r}")
+    if not 0.0 <= source.holdout_fraction < 1.0:
+        raise ConfigError(f"config key '{key}.holdout_fraction' must be in [0, 1), got {source.holdout_fraction!r}")
     if not 0.0 < source.fraction <= 1.0:
         raise ConfigError(f"config key '{key}.fraction' must be in (0, 1], got {source.fraction!r}")
     for label, target in source.label_map.items():

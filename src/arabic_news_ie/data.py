@@ -91,6 +91,8 @@ def load_extra(cfg: DataConfig, seed: int) -> list[Article]:
             raise DataError(f"{source.path}: label {unmapped[0]!r} has no entry in its data.extra label_map")
         mapping = {label: _target(target) for label, target in source.label_map.items()}
         chosen = loaded.articles
+        if source.holdout_fraction > 0:  # the same cut as load_splits' dev_fraction
+            chosen = chosen[: len(chosen) - max(1, int(len(chosen) * source.holdout_fraction))]
         if source.fraction < 1.0:
             chosen = random.Random(seed).sample(chosen, max(1, round(len(chosen) * source.fraction)))
         for article in chosen:

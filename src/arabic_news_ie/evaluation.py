@@ -20,9 +20,18 @@ from .schema import Article
 
 
 def evaluate(
-    model: str | Path, cfg: Config, split: str = "dev", decoding: str = "viterbi", batch_size: int = 64
+    model: str | Path,
+    cfg: Config,
+    split: str = "dev",
+    decoding: str = "viterbi",
+    batch_size: int = 64,
+    collapse: dict[str, str] | None = None,
 ) -> dict:
-    """Per component found under ``model``: its scores on ``split`` of the data ``cfg`` describes."""
+    """Per component found under ``model``: its scores on ``split`` of the data ``cfg`` describes.
+
+    ``collapse`` renames entity types in predictions and gold before scoring, to score against data with
+    a coarser label set (ANERcorp: ``{"GPE": "LOC"}``, with ``data.label_map`` renaming its PERS to PER).
+    """
     splits = load_splits(cfg.data)
     if not splits.get(split):
         raise DataError(f"{cfg.data.train}: no {split} records")
@@ -31,19 +40,33 @@ def evaluate(
     for task, directory in find_components(Path(model)).items():
         component = load_component(directory, device="cpu")
         if task == "ner":
-            results["ner"] = ner_evaluation(component, articles, decoding, batch_size)
+            results["ner"] = ner_evaluation(component, articles, decoding, batch_size, collapse or {})
         else:
             results["events"] = event_evaluation(component, articles, batch_size)
     return results
 
 
-def ner_evaluation(component: Component, articles: list[Article], decoding: str, batch_size: int) -> dict:
+def ner_evaluation(
+    component: Component, articles: list[Article], decoding: str, batch_size: int, collapse: dict[str, str]
+) -> dict:
     """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences."""
     units = sentence_units(articles)
     encoded = encode_articles(component, articles, units)
     probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
     gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
-    return ner_scores(gold, decode_tags(probs, component.labels, decoding, component.prior))
+    predicted = decode_tags(probs, component.labels, decoding, component.prior)
+    return ner_scores(_collapsed(gold, collapse), _collapsed(predicted, collapse))
+
+
+def _collapsed(sequences: list[list[str]], collapse: dict[str, str]) -> list[list[str]]:
+    """Tags with their entity type renamed (``B-GPE`` -> ``B-LOC`` for ``{"GPE": "LOC"}``).
+
+    >>> _collapsed([["B-GPE", "I-GPE", "O"]], {"GPE": "LOC"})
+    [['B-LOC', 'I-LOC', 'O']]
+    """
+    if not collapse:
+        return sequences
+    return [[t[:2] + collapse.get(t[2:], t[2:]) if t != "O" else t for t in tags] for tags in sequences]
 
 
 def event_evaluation(component: Component, articles: list[Article], batch_size: int) -> dict:

@@ -1,6 +1,7 @@
 """Batch inference: JSONL / .txt / directory in, one JSON line per article out, in input order.
 
 python predict.py --model runs/default --input articles.jsonl --output out.jsonl [--resume] [--html out.html]
+python predict.py --engine ray --model runs/default --input articles.parquet --output out.parquet [--address auto]
 """
 
 import argparse
@@ -28,6 +29,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         choices=METHODS,
         help="NER tags: best valid sequence under the trained tag prior (default), without it, or per word",
     )
+    parser.add_argument("--engine", default="default", choices=("default", "ray"), help="ray: a Ray Data actor pool")
+    parser.add_argument("--address", default=None, help="ray: cluster to join, e.g. auto (default: a local instance)")
+    parser.add_argument("--actors", type=int, default=None, help="ray: model copies (default: one per CPU or GPU)")
+    parser.add_argument("--gpus-per-actor", type=float, default=0, help="ray: GPUs per actor, e.g. 1 or 0.5")
     parser.add_argument("--shard", default=None, metavar="I/N", help="process every N-th input starting at I")
     parser.add_argument(
         "--merge",
@@ -40,4 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 if __name__ == "__main__":
-    sys.exit(predict_command(parse_args()))
+    args = parse_args()
+    if args.engine == "ray" and not args.merge:
+        from arabic_news_ie.ray_engine import ray_command
+
+        sys.exit(ray_command(args))
+    sys.exit(predict_command(args))

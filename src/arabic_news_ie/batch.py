@@ -125,26 +125,28 @@ def predict_file(
     bar = tqdm(unit="article", disable=not progress, file=sys.stderr, initial=done)
     with open(output, mode) as handle:
         for batch in _batches(records, batch_size, skip=done):
-            texts = [r.text for r in batch if r.error is None]
-            results = iter(_safe_predict(pipeline, texts, batch_size))
-            lines = []
-            for record in batch:
-                result = next(results) if record.error is None else None
-                if isinstance(result, Exception):
-                    record, result = (
-                        Record(record.index, record.id, record.line, error=f"prediction failed: {result}"),
-                        None,
-                    )
-                row = output_record(record, result)
-                errors += "error" in row
-                lines.append(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
-            handle.write(b"".join(lines))
+            rows = predict_records(pipeline, batch, batch_size)
+            errors += sum("error" in row for row in rows)
+            handle.write(b"".join(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n" for row in rows))
             handle.flush()
             os.fsync(handle.fileno())  # everything reported so far survives a kill
             written += len(batch)
             bar.update(len(batch))
     bar.close()
     return written, errors
+
+
+def predict_records(pipeline, batch: list[Record], batch_size: int = 32) -> list[dict]:
+    """The output record of each input in ``batch``, in order; both engines (this file's and Ray's) call it."""
+    texts = [r.text for r in batch if r.error is None]
+    results = iter(_safe_predict(pipeline, texts, batch_size))
+    rows = []
+    for record in batch:
+        result = next(results) if record.error is None else None
+        if isinstance(result, Exception):
+            record, result = Record(record.index, record.id, record.line, error=f"prediction failed: {result}"), None
+        rows.append(output_record(record, result))
+    return rows
 
 
 def _batches(records: Iterator[Record], size: int, skip: int) -> Iterator[list[Record]]:

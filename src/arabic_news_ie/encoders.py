@@ -179,6 +179,29 @@ class _Reader:
         return chunk
 
 
+def write_image(path: str | Path, image: E5Image, raw_tensors: dict[str, tuple[int, int, bytes]]) -> None:
+    """Write an ``E5S1`` image: ``image``'s header numbers, vocabulary and normalisation map, and
+    ``raw_tensors`` (name -> (dtype, element count, bytes)) instead of its tensors (trimmed copies, tests)."""
+    blob = b"".join(p.encode("utf-8") for p in image.pieces)
+    offsets = np.cumsum([0] + [len(p.encode("utf-8")) for p in image.pieces]).astype("<u4")
+    norm = b"".join(
+        struct.pack("<IB", cp, len(out)) + b"".join(struct.pack("<I", ord(c)) for c in out)
+        for cp, out in sorted(image.normalization.items())
+    )
+    numbers = (image.hidden, image.layers, image.heads, image.ffn, image.embedding_rows, image.max_positions)
+    head = b"E5S1" + struct.pack("<I7ifi", 1, *numbers, image.type_vocab, image.eps, Q4_BLOCK)
+    head += struct.pack("<5iQ", len(image.pieces), image.bos, image.eos, image.pad, image.unk, len(blob))
+    head += offsets.tobytes() + np.asarray(image.scores, "<f4").tobytes() + blob
+    head += struct.pack("<iI", len(image.normalization), len(norm)) + norm
+    offset = len(head) + 4 + sum(2 + len(name) + 21 for name in raw_tensors)
+    directory, payload = struct.pack("<i", len(raw_tensors)), []
+    for name, (dtype, count, raw) in raw_tensors.items():
+        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", dtype, count, offset, len(raw))
+        payload.append(raw)
+        offset += len(raw)
+    Path(path).write_bytes(head + directory + b"".join(payload))
+
+
 # ---------------------------------------------------------------- vocabulary
 
 

@@ -96,6 +96,7 @@ class TaskConfig:
     enabled: bool = True
     epochs: int | None = None  # None: training.epochs
     learning_rate: float | None = None  # None: training.learning_rate
+    head_learning_rate: float | None = None  # the new classifier head's rate; None: the same as the encoder's
     problem_type: str = "auto"  # events only: auto | multi_label | single_label
     init_from: str | None = None  # events only: start from this encoder; "ner" = this run's trained NER model
     augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type

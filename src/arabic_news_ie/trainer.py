@@ -82,6 +82,30 @@ def _ordered_trainer_class():
         reorders) evaluation batches; our metrics merge windows back by position, so order must hold.
         """
 
+        head_learning_rate: float | None = None  # set per instance: the new classifier head's learning rate
+
+        def create_optimizer(self, *args, **kwargs):
+            """AdamW as configured, but the randomly initialised head (``classifier``) at its own rate."""
+            if self.optimizer is None and self.head_learning_rate:
+                decay = set(self.get_decay_parameter_names(self.model))
+                groups: dict[tuple[bool, bool], list] = {}
+                for name, param in self.model.named_parameters():
+                    if param.requires_grad:
+                        groups.setdefault((name.startswith("classifier"), name in decay), []).append(param)
+                optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(self.args, self.model)
+                self.optimizer = optimizer_cls(
+                    [
+                        {
+                            "params": params,
+                            "weight_decay": self.args.weight_decay if decayed else 0.0,
+                            "lr": self.head_learning_rate if head else self.args.learning_rate,
+                        }
+                        for (head, decayed), params in groups.items()
+                    ],
+                    **optimizer_kwargs,
+                )
+            return super().create_optimizer(*args, **kwargs)
+
         def _get_eval_sampler(self, eval_dataset):
             return SequentialSampler(eval_dataset) if eval_dataset is not None else None
 
@@ -132,6 +156,7 @@ def fit(
         compute_loss_func=partial_label_loss(data.label_sets) if getattr(data, "label_sets", None) is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
     )
+    trainer.head_learning_rate = task.head_learning_rate
     trainer.train(resume_from_checkpoint=last_checkpoint(checkpoints) if resume else None)
     return trainer
 

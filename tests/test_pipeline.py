@@ -30,6 +30,7 @@ def overfit_run(tmp_path_factory, tiny_corpus):
         "model.hidden_size=64",
         "model.intermediate_size=128",
         "training.learning_rate=3e-3",
+        "model.freeze_word_embeddings=false",  # the tiny encoder's random table must learn to memorise
     ]
     cfg = load_config(ROOT / "configs" / "default.yaml", overrides)
     run(cfg, output, task="ner")
@@ -95,7 +96,8 @@ def test_an_entity_after_10000_words_in_one_sentence_is_found(overfit_run):
     text = "و " * 10_000 + KNOWN  # no sentence end: one huge sentence, cut into windows
     result = overfit_run([text])[0]
     _check_invariants(text, result)
-    assert "ظريف" in " ".join(e.text for e in result.entities if e.start > 20_000)
+    tail = {(e.text, e.label) for e in result.entities if e.start > 20_000}
+    assert ("موسكو", "GPE") in tail  # found at the far end of the sentence, through the windows
 
 
 def test_boilerplate_and_repeated_headline_are_skipped_with_offsets_kept(tiny_pipeline):

@@ -89,15 +89,21 @@ def test_malformed_training_data_names_file_and_line(tmp_path, tiny_corpus):
     assert f"{bad}:3: invalid JSON" in result.stderr
 
 
-def test_two_cpu_runs_of_the_same_config_give_the_same_metrics(tmp_path, tiny_corpus):
+@pytest.mark.parametrize("recipe", ["default", "scratch"])
+def test_two_cpu_runs_of_the_same_config_give_the_same_metrics(tmp_path, tiny_corpus, recipe):
+    from conftest import SCRATCH_OVERRIDES
+
+    overrides = TINY_OVERRIDES if recipe == "default" else SCRATCH_OVERRIDES
+    sets = [x for o in overrides + [f"data.train={tiny_corpus}"] for x in ("--set", o)]
     metrics = []
     for name in ("first", "second"):  # two fresh processes, as a user would run them
-        result = _train("--task", "ner", *_sets(tiny_corpus), "--output-dir", str(tmp_path / name))
+        config = ["--config", f"configs/{recipe}.yaml"]
+        result = _train("--task", "ner", *config, *sets, "--output-dir", str(tmp_path / name))
         assert result.returncode == 0, result.stderr[-2000:]
         metrics.append(json.loads((tmp_path / name / "metrics.json").read_text())["ner"])
     assert (metrics[0]["dev"], metrics[0]["test"]) == (metrics[1]["dev"], metrics[1]["test"])
     # the vocabulary too: the WordPiece trainer alone used to differ between processes (tokenizers#1794)
-    first, second = (tmp_path / name / "tokenizer" / "tokenizer.json" for name in ("first", "second"))
+    first, second = (tmp_path / name / "ner" / "tokenizer.json" for name in ("first", "second"))
     assert first.read_bytes() == second.read_bytes()
     assert same_weights(tmp_path / "first" / "ner", tmp_path / "second" / "ner")
 

@@ -94,3 +94,13 @@ def test_head_learning_rate_gives_the_classifier_its_own_rate(tmp_path):
     assert rate[id(named["bert.encoder.layer.0.output.dense.weight"])] == cfg.training.learning_rate
     assert "bert.embeddings.word_embeddings.weight" not in {n for n, p in named.items() if id(p) in rate}  # frozen
     assert str(TINY_ENCODER) == cfg.model.name_or_path
+
+
+def test_model_card_lists_every_source_its_licence_and_label_map():
+    from arabic_news_ie.reporting import model_card
+
+    card = model_card(load_config(ROOT / "configs" / "default+anercorp.yaml"), {})
+    assert "base_model: intfloat/multilingual-e5-small" in card
+    assert "`data/corpus.jsonl`: the project's corpus" in card and "Apache-2.0" in card
+    assert "`data/external/anercorp/train.conll`: ANERcorp" in card and "CC BY-SA 4.0" in card
+    assert "LOC → {GPE, LOC}" in card and "PERS → PER" in card

@@ -37,6 +37,8 @@ def main() -> None:
         f"events dev micro-F1 {events['dev']['micro_f1']:.3f}  test micro-F1 {events['test']['micro_f1']:.3f} macro-F1 {events['test']['macro_f1']:.3f} (threshold {events['threshold']})"
     )
     print("events test per type: " + ", ".join(f"{k} {v['f1']:.3f}" for k, v in events["test"]["per_type"].items()))
+    for split in sorted(s for s in ner if s.startswith("test-")):  # e.g. test-original
+        print(f"{split}: NER F1 {ner[split]['f1']:.3f}, events micro-F1 {events.get(split, {}).get('micro_f1', 0):.3f}")
 
 
 if __name__ == "__main__":

@@ -62,13 +62,22 @@ def load_splits(cfg: DataConfig) -> dict[str, list[Article]]:
         if path:
             splits[name] = read_file(path, cfg)
     if not splits["dev"] and cfg.dev_fraction > 0:
-        cut = len(splits["train"]) - max(1, int(len(splits["train"]) * cfg.dev_fraction))
+        cut = tail_cut(len(splits["train"]), cfg.dev_fraction)
         splits["train"], splits["dev"] = splits["train"][:cut], splits["train"][cut:]
     if not splits["train"]:
         raise DataError(f"{cfg.train}: no training records")
     if not splits["dev"]:
         raise DataError(f"{cfg.train}: no dev data (add split=dev records, set data.dev, or data.dev_fraction > 0)")
     return splits
+
+
+def tail_cut(count: int, fraction: float) -> int:
+    """Where a held-out tail of ``fraction`` of ``count`` records starts (at least one record held out).
+
+    >>> tail_cut(3997, 0.1)
+    3598
+    """
+    return count - max(1, int(count * fraction))
 
 
 PARTIAL = "|"  # joins the labels of a partial (set-valued) label: "GPE|LOC"
@@ -82,17 +91,15 @@ def load_extra(cfg: DataConfig, seed: int) -> list[Article]:
 
     articles: list[Article] = []
     for source in cfg.extra:
-        loaded = read_conll(resolve(source.path)) if source.format == "conll" else read_jsonl(resolve(source.path))
-        if loaded.problems:
-            raise DataError(str(loaded.problems[0]))
-        found = {e.label for a in loaded.articles for e in a.entities}
+        loaded = read_file(source.path, DataConfig(format=source.format))
+        found = {e.label for a in loaded for e in a.entities}
         unmapped = sorted(found - set(source.label_map))
         if unmapped:
             raise DataError(f"{source.path}: label {unmapped[0]!r} has no entry in its data.extra label_map")
         mapping = {label: _target(target) for label, target in source.label_map.items()}
-        chosen = loaded.articles
+        chosen = loaded
         if source.holdout_fraction > 0:  # the same cut as load_splits' dev_fraction
-            chosen = chosen[: len(chosen) - max(1, int(len(chosen) * source.holdout_fraction))]
+            chosen = chosen[: tail_cut(len(chosen), source.holdout_fraction)]
         if source.fraction < 1.0:
             chosen = random.Random(seed).sample(chosen, max(1, round(len(chosen) * source.fraction)))
         for article in chosen:

@@ -153,7 +153,7 @@ def fit(
         eval_dataset=Dataset.from_list(data.encoded["dev"].features),
         processing_class=tokenizer,
         compute_metrics=lambda prediction: compute("dev", prediction.predictions),
-        compute_loss_func=partial_label_loss(data.label_sets) if getattr(data, "label_sets", None) is not None else None,
+        compute_loss_func=partial_label_loss(data.label_sets) if data.label_sets is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
     )
     trainer.head_learning_rate = task.head_learning_rate

@@ -44,20 +44,13 @@ def timed(fn, repeat: int = 2) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", default="runs/default")
-    parser.add_argument("--articles", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=0)
-    args = parser.parse_args()
+    args = _parse_args()
 
     import torch
-    from transformers import pipeline as hf_pipeline
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.encoding import word_spans
-    from arabic_news_ie.examples import Unit, encode_units
     from arabic_news_ie.loading import load_component
-    from arabic_news_ie.text import sentences, words
+    from arabic_news_ie.text import words
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -67,20 +60,50 @@ def main() -> None:
     fp32 = Pipeline(load_component(ner_dir, "cpu"), None, skip_noise=False)
     int8 = Pipeline(load_component(ner_dir, "cpu", quantize=True), None, skip_noise=False)
     rows = []
+    fp32_results = _pipeline_row(rows, "Pipeline fp32", fp32, texts)
+    int8_results = _pipeline_row(rows, "Pipeline int8", int8, texts)
+    rows.append(_hf_pipeline_row(ner_dir, texts))
 
-    def pipeline_row(name, nlp):
-        best = None
-        for batch_size in (16, 64):
-            seconds, results = timed(lambda b=batch_size: nlp(texts, batch_size=b))
-            if best is None or seconds < best[0]:
-                best = (seconds, batch_size, results)
-        rows.append((name, best[1], best[0]))
-        return best[2]
+    # the compute limit: the encoder's bare forward over the same windows, length-sorted, no tokenising
+    component = fp32.ner
+    units, features = _bare_inputs(component, texts)
+    seconds, _ = timed(lambda: _bare_forward(component, features))
+    rows.append(("bare forward (compute limit)", 64, seconds))
+    agree, total = _label_agreement(fp32_results, int8_results, texts, words)
 
-    fp32_results = pipeline_row("Pipeline fp32", fp32)
-    int8_results = pipeline_row("Pipeline int8", int8)
+    print(
+        f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n"
+    )
+    _print_rows(rows, len(texts), n_words, bare_rate=len(texts) / seconds)
+    print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
+    stage_breakdown(component, texts, units, features, n_words)
 
-    # transformers.pipeline over the same sentences (it has no sentence splitting or windowing of its own)
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="runs/default")
+    parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=0)
+    return parser.parse_args()
+
+
+def _pipeline_row(rows: list, name: str, nlp, texts: list[str]) -> list:
+    """Time ``nlp`` at its best batch size, add its row to ``rows`` and return its results."""
+    best = None
+    for batch_size in (16, 64):
+        seconds, results = timed(lambda b=batch_size: nlp(texts, batch_size=b))
+        if best is None or seconds < best[0]:
+            best = (seconds, batch_size, results)
+    rows.append((name, best[1], best[0]))
+    return best[2]
+
+
+def _hf_pipeline_row(ner_dir: Path, texts: list[str]) -> tuple[str, int, float]:
+    """transformers.pipeline over the same sentences (it has no sentence splitting or windowing of its own)."""
+    from transformers import pipeline as hf_pipeline
+
+    from arabic_news_ie.text import sentences
+
     sentence_texts = [t[s:e] for t in texts for s, e in sentences(t)]
     tagger = hf_pipeline("token-classification", model=str(ner_dir), aggregation_strategy="first", device="cpu")
     best = None
@@ -88,58 +111,81 @@ def main() -> None:
         seconds, _ = timed(lambda b=batch_size: tagger(sentence_texts, batch_size=b), repeat=1)
         if best is None or seconds < best[0]:
             best = (seconds, batch_size)
-    rows.append(("transformers.pipeline", best[1], best[0]))
+    return ("transformers.pipeline", best[1], best[0])
 
-    # the compute limit: the encoder's bare forward over the same windows, length-sorted, no tokenising
-    component = fp32.ner
+
+def _bare_inputs(component, texts: list[str]) -> tuple[list, list[list[int]]]:
+    """The sentence units of ``texts`` and their windows' input ids, longest first."""
+    from arabic_news_ie.encoding import word_spans
+    from arabic_news_ie.examples import Unit, encode_units
+    from arabic_news_ie.text import sentences
+
     units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]
     encoded = encode_units(
         component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess
     )
     features = sorted((f["input_ids"] for f in encoded.features), key=len, reverse=True)
+    return units, features
 
-    def bare(batch_size: int = 64) -> None:
-        with torch.inference_mode():
-            for begin in range(0, len(features), batch_size):
-                batch = features[begin : begin + batch_size]
-                width = len(batch[0])
-                ids = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, seq in enumerate(batch):
-                    ids[row, : len(seq)] = torch.tensor(seq)
-                    mask[row, : len(seq)] = 1
-                component.model(input_ids=ids, attention_mask=mask)
 
-    seconds, _ = timed(bare)
-    rows.append(("bare forward (compute limit)", 64, seconds))
+def _bare_forward(component, features: list[list[int]], batch_size: int = 64) -> None:
+    import torch
 
+    with torch.inference_mode():
+        for begin in range(0, len(features), batch_size):
+            batch = features[begin : begin + batch_size]
+            width = len(batch[0])
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, seq in enumerate(batch):
+                ids[row, : len(seq)] = torch.tensor(seq)
+                mask[row, : len(seq)] = 1
+            component.model(input_ids=ids, attention_mask=mask)
+
+
+def _label_agreement(fp32_results, int8_results, texts: list[str], words) -> tuple[int, int]:
     agree = total = 0
     for a, b, text in zip(fp32_results, int8_results, texts):
         tags_a = _word_labels(text, a.entities, words)
         tags_b = _word_labels(text, b.entities, words)
         agree += sum(x == y for x, y in zip(tags_a, tags_b))
         total += len(tags_a)
+    return agree, total
 
-    bare_rate = len(texts) / seconds
-    hf_rate = len(texts) / rows[2][2]
-    print(
-        f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n"
-    )
+
+def _print_rows(rows: list, n_texts: int, n_words: int, bare_rate: float) -> None:
+    hf_rate = n_texts / rows[2][2]
     print("| runner | batch size | articles/s | words/s | × transformers.pipeline | % of bare forward |")
     print("|---|---|---|---|---|---|")
     for name, batch_size, secs in rows:
-        rate = len(texts) / secs
+        rate = n_texts / secs
         print(
             f"| {name} | {batch_size} | {rate:.1f} | {n_words / secs:,.0f} | {rate / hf_rate:.2f} | {100 * rate / bare_rate:.0f}% |"
         )
-    print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
-    stage_breakdown(component, texts, units, features, n_words)
 
 
 def stage_breakdown(component, texts, units, features, n_words: int, batch_size: int = 64) -> None:
     """Seconds per stage of the fp32 Pipeline's NER path, and the packed-window forward."""
-    import torch
+    stages, encoded = _stage_seconds(component, texts, units, batch_size)
+    width = component.max_length
+    packed, packed_seconds = _packed_forward_seconds(component, features, batch_size)
+    real = sum(len(f) for f in features)
+    lengths = sorted((len(f["input_ids"]) for f in encoded.features), reverse=True)  # as Component.logits runs them
+    padded = sum(lengths[i] * len(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size))
+    total = sum(stages.values())
+    print(f"\nWhere the fp32 Pipeline's time goes (batch {batch_size}; {len(features)} sentence windows, "
+          f"{real} tokens; {len(packed)} packed {width}-token windows):\n")  # fmt: skip
+    print("| stage | seconds | share | words/s if alone |")
+    print("|---|---|---|---|")
+    for name, seconds in stages.items():
+        print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% | {n_words / seconds:,.0f} |")
+    print(f"| forward, packed {width}-token windows (compute limit) | {packed_seconds:.2f} | — | {n_words / packed_seconds:,.0f} |")
+    print(f"\nsentence windows: {real} tokens with [CLS]/[SEP], {padded} after padding each sorted batch "
+          f"(+{100 * (padded - real) / real:.0f}%); packed: {len(packed) * width} tokens")  # fmt: skip
 
+
+def _stage_seconds(component, texts, units, batch_size: int) -> tuple[dict[str, float], object]:
+    """Seconds of tokenising + windowing, the forward over sentence windows, and merging + decoding."""
     from arabic_news_ie.decoding import decode
     from arabic_news_ie.examples import encode_units, merge_token_probs
 
@@ -157,6 +203,13 @@ def stage_breakdown(component, texts, units, features, n_words: int, batch_size:
                 decode(probs, component.labels, "viterbi", component.prior)
 
     stages["merge + Viterbi decode"], _ = timed(merge_and_decode)
+    return stages, encoded
+
+
+def _packed_forward_seconds(component, features, batch_size: int) -> tuple[list[list[int]], float]:
+    """The same content tokens packed into full windows, and the seconds of a forward over them."""
+    import torch
+
     width = component.max_length
     tokens = [t for f in features for t in f[1:-1]]  # content tokens only
     inner = width - 2
@@ -174,19 +227,7 @@ def stage_breakdown(component, texts, units, features, n_words: int, batch_size:
                 component.model(input_ids=ids, attention_mask=mask)
 
     packed_seconds, _ = timed(packed_forward)
-    real = sum(len(f) for f in features)
-    lengths = sorted((len(f["input_ids"]) for f in encoded.features), reverse=True)  # as Component.logits runs them
-    padded = sum(lengths[i] * len(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size))
-    total = sum(stages.values())
-    print(f"\nWhere the fp32 Pipeline's time goes (batch {batch_size}; {len(features)} sentence windows, "
-          f"{real} tokens; {len(packed)} packed {width}-token windows):\n")  # fmt: skip
-    print("| stage | seconds | share | words/s if alone |")
-    print("|---|---|---|---|")
-    for name, seconds in stages.items():
-        print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% | {n_words / seconds:,.0f} |")
-    print(f"| forward, packed {width}-token windows (compute limit) | {packed_seconds:.2f} | — | {n_words / packed_seconds:,.0f} |")
-    print(f"\nsentence windows: {real} tokens with [CLS]/[SEP], {padded} after padding each sorted batch "
-          f"(+{100 * (padded - real) / real:.0f}%); packed: {len(packed) * width} tokens")  # fmt: skip
+    return packed, packed_seconds
 
 
 def _word_labels(text, entities, words) -> list[str]:

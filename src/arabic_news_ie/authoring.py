@@ -15,7 +15,8 @@ prose (boilerplate, a repeated headline): it stays in the text as a noise span, 
 
 A real article names its original with an ``ant_id:`` header line and takes its text, byte for byte,
 from the vendored ANT file (``data/external/ant-news/articles.jsonl``). Its lines, markup stripped, must
-read through that text in order; between two lines only the original's whitespace may be skipped::
+read through that text in order (:mod:`arabic_news_ie.alignment`); between two lines only the original's
+whitespace may be skipped::
 
     === ant-CN-sport-162-20180327
     title: ...
@@ -26,18 +27,17 @@ read through that text in order; between two lines only the original's whitespac
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .alignment import ANT_ARTICLES, align, ant_source, original_record, read_originals
 from .corpus import Loaded
 from .schema import Article, Problem, SentenceSpan, Span
 
 _ENTITY_RE = re.compile(r"\[\[([^\[\]|]+)\|([A-Za-z_-]+)\]\]")
 _HEADER_RE = re.compile(r"^([a-z_]+):\s*(.*)$")
 _HEADER_KEYS = ("title", "source", "ant_id", "split")
-ANT_ARTICLES = Path(__file__).resolve().parents[2] / "data" / "external" / "ant-news" / "articles.jsonl"
 
 
 @dataclass
@@ -89,7 +89,7 @@ def read_ann(path: str | Path, originals: str | Path = ANT_ARTICLES) -> Loaded:
     """
     path = str(path)
     drafts, problems = _read_drafts(path)
-    records = _read_originals(originals) if any("ant_id" in d.header for d in drafts) else {}
+    records = read_originals(originals) if any("ant_id" in d.header for d in drafts) else {}
     articles, lines, sentence_lines = [], [], []
     for draft in drafts:
         if "ant_id" in draft.header:
@@ -101,15 +101,6 @@ def read_ann(path: str | Path, originals: str | Path = ANT_ARTICLES) -> Loaded:
             lines.append((path, draft.line))
             sentence_lines.append(built[1])
     return Loaded(articles, lines, problems, sentence_lines)
-
-
-def _read_originals(path: str | Path) -> dict[str, dict] | None:
-    """ANT records by id, or None when the file cannot be read."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return {record["id"]: record for record in map(json.loads, handle)}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 def _read_drafts(path: str) -> tuple[list[_Draft], list[Problem]]:
@@ -201,7 +192,7 @@ def _build_real(
     path: str, draft: _Draft, records: dict[str, dict] | None, originals: str, problems: list[Problem]
 ) -> tuple[Article, list[int]] | None:
     """A real article: its text is the ANT record's, and its lines must read through it in order."""
-    record = _original(path, draft, records, originals, problems)
+    record = original_record(path, draft, records, originals, problems)
     body, cursor, last, aligned = _Body(), 0, draft.line, record is not None
     text = record["text"] if record else ""
     for number, line in draft.body():
@@ -219,65 +210,7 @@ def _build_real(
         aligned = False
     if not aligned:  # offsets into a text the lines do not follow would be wrong: no article
         return None
-    return body.article(draft, text, title=record["title"], source=_ant_source(record))
-
-
-def _original(
-    path: str, draft: _Draft, records: dict[str, dict] | None, originals: str, problems: list[Problem]
-) -> dict | None:
-    """The ANT record a real article names, when it exists and the header's title and source agree with it."""
-    ant_id, where = draft.header["ant_id"], draft.header_lines["ant_id"]
-    if not draft.id:
-        problems.append(Problem(path, draft.line, "article without an id after '==='"))
-        return None
-    if records is None:
-        problems.append(Problem(path, where, f"cannot read the original texts {originals} (ant_id {ant_id!r})"))
-        return None
-    if ant_id not in records:
-        problems.append(Problem(path, where, f"ant_id {ant_id!r} is not in {originals}"))
-        return None
-    record = records[ant_id]
-    agrees = True
-    for key, value in (("title", record["title"]), ("source", _ant_source(record))):
-        if draft.header.get(key, value) != value:
-            problems.append(Problem(path, draft.header_lines[key], f"{key} differs from the ANT record's: {value!r}"))
-            agrees = False
-    return record if agrees else None
-
-
-def _ant_source(record: dict) -> str:
-    return f"ANT {record['source']} {record['id']}"
-
-
-def align(text: str, cursor: int, line: str) -> tuple[int, int, str | None]:
-    """Where ``line`` lies in ``text`` after ``cursor`` when only whitespace may be skipped to reach it.
-
-    Returns ``(start, next_cursor, problem)``; on a mismatch ``problem`` says where and shows both sides,
-    and ``next_cursor`` is a best guess that lets the following lines align again.
-
-    >>> align("عنوان\\n\\nزار بوتين طهران", 5, "زار بوتين")
-    (7, 16, None)
-    >>> align("زار بوتين طهران", 0, "زار بوتن")[2]
-    "line differs from the original at its character 7: line has 'ن', original has 'ين طهران'"
-    """
-    start = cursor
-    while start < len(text) and text[start].isspace():
-        start += 1
-    if text.startswith(line, start):
-        return start, start + len(line), None
-    later = text.find(line, start) if line else -1
-    if later >= 0:
-        return later, later + len(line), f"original text skipped before this line: {text[start:later][:30]!r}"
-    same = 0
-    while same < len(line) and start + same < len(text) and line[same] == text[start + same]:
-        same += 1
-    tail = line[-20:]
-    resume = text.find(tail, start + same)
-    message = (
-        f"line differs from the original at its character {same}: line has {line[same : same + 25]!r}, "
-        f"original has {text[start + same : start + same + 25]!r}"
-    )
-    return start, (resume + len(tail) if resume >= 0 else start + len(line)), message
+    return body.article(draft, text, title=record["title"], source=ant_source(record))
 
 
 def _parse_line(path: str, number: int, line: str, problems: list[Problem]) -> tuple:

@@ -35,7 +35,7 @@ def token_model(encoder: str, size: str):
 
 def training_batches(tokenizer, batch_size: int) -> list[dict]:
     from arabic_news_ie.corpus import read_jsonl
-    from arabic_news_ie.examples import encode_units, sentence_units
+    from arabic_news_ie.encoding import encode_units, sentence_units
 
     articles = read_jsonl(ROOT / "data" / "corpus.jsonl").articles
     units = sentence_units(articles)

@@ -49,7 +49,7 @@ def main() -> None:
     import torch
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.loading import load_component
+    from arabic_news_ie.predictor import load
     from arabic_news_ie.text import words
 
     if args.threads:
@@ -57,8 +57,8 @@ def main() -> None:
     texts, source = load_texts(args.articles)
     n_words = sum(len(words(t)) for t in texts)
     ner_dir = Path(args.model) / "ner"
-    fp32 = Pipeline(load_component(ner_dir, "cpu"), None, skip_noise=False)
-    int8 = Pipeline(load_component(ner_dir, "cpu", quantize=True), None, skip_noise=False)
+    fp32 = Pipeline(load(ner_dir, "cpu"), None, skip_noise=False)
+    int8 = Pipeline(load(ner_dir, "cpu", quantize=True), None, skip_noise=False)
     rows = []
     fp32_results = _pipeline_row(rows, "Pipeline fp32", fp32, texts)
     int8_results = _pipeline_row(rows, "Pipeline int8", int8, texts)
@@ -116,14 +116,11 @@ def _hf_pipeline_row(ner_dir: Path, texts: list[str]) -> tuple[str, int, float]:
 
 def _bare_inputs(component, texts: list[str]) -> tuple[list, list[list[int]]]:
     """The sentence units of ``texts`` and their windows' input ids, longest first."""
-    from arabic_news_ie.encoding import word_spans
-    from arabic_news_ie.examples import Unit, encode_units
+    from arabic_news_ie.encoding import Unit, word_spans
     from arabic_news_ie.text import sentences
 
     units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]
-    encoded = encode_units(
-        component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess
-    )
+    encoded = component.encode(texts, units)
     features = sorted((f["input_ids"] for f in encoded.features), key=len, reverse=True)
     return units, features
 
@@ -167,7 +164,7 @@ def _print_rows(rows: list, n_texts: int, n_words: int, bare_rate: float) -> Non
 def stage_breakdown(component, texts, units, features, n_words: int, batch_size: int = 64) -> None:
     """Seconds per stage of the fp32 Pipeline's NER path, and the packed-window forward."""
     stages, encoded = _stage_seconds(component, texts, units, batch_size)
-    width = component.max_length
+    width = component.settings.max_length
     packed, packed_seconds = _packed_forward_seconds(component, features, batch_size)
     real = sum(len(f) for f in features)
     lengths = sorted((len(f["input_ids"]) for f in encoded.features), reverse=True)  # as Component.logits runs them
@@ -186,21 +183,14 @@ def stage_breakdown(component, texts, units, features, n_words: int, batch_size:
 
 def _stage_seconds(component, texts, units, batch_size: int) -> tuple[dict[str, float], object]:
     """Seconds of tokenising + windowing, the forward over sentence windows, and merging + decoding."""
-    from arabic_news_ie.decoding import decode
-    from arabic_news_ie.examples import encode_units, merge_token_probs
-
     stages = {}
-    stages["tokenise + windows"], encoded = timed(
-        lambda: encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)
-    )
+    stages["tokenise + windows"], encoded = timed(lambda: component.encode(texts, units))
     stages["forward, sentence windows (sorted, padded per batch)"], logits = timed(
         lambda: component.logits(encoded.features, batch_size)
     )
 
     def merge_and_decode():
-        for probs in merge_token_probs(encoded, logits):
-            if len(probs):
-                decode(probs, component.labels, "viterbi", component.prior)
+        component.tags(component.word_probs(encoded, logits=logits), "viterbi")
 
     stages["merge + Viterbi decode"], _ = timed(merge_and_decode)
     return stages, encoded
@@ -210,7 +200,7 @@ def _packed_forward_seconds(component, features, batch_size: int) -> tuple[list[
     """The same content tokens packed into full windows, and the seconds of a forward over them."""
     import torch
 
-    width = component.max_length
+    width = component.settings.max_length
     tokens = [t for f in features for t in f[1:-1]]  # content tokens only
     inner = width - 2
     packed = [tokens[i : i + inner] for i in range(0, len(tokens), inner)]

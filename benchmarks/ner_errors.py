@@ -30,23 +30,21 @@ def main() -> None:
 
     from arabic_news_ie.config import load_config
     from arabic_news_ie.corpus import bio_to_spans
-    from arabic_news_ie.data import load_splits
-    from arabic_news_ie.decoding import decode_tags
-    from arabic_news_ie.evaluation import encode_articles
-    from arabic_news_ie.examples import merge_token_probs, sentence_units
-    from arabic_news_ie.loading import load_component
+    from arabic_news_ie.encoding import sentence_units
+    from arabic_news_ie.evaluation import ner_word_probs
+    from arabic_news_ie.predictor import load
+    from arabic_news_ie.splits import load_splits
 
     run = Path(args.model)
-    splits = load_splits(load_config(run / "config.yaml").data)
+    splits = load_splits(load_config(run / "config.yaml", written_by_run=True).data)
     seen = {a.text[e.start : e.end] for a in splits["train"] for e in a.entities if e.label == args.label}
     articles = splits[args.split]
-    tagger = load_component(run / "ner", device="cpu")
+    tagger = load(run / "ner", device="cpu")
     units = sentence_units(articles)
-    encoded = encode_articles(tagger, articles, units)
-    probs = merge_token_probs(encoded, tagger.logits(encoded.features, 64))
+    probs = ner_word_probs(tagger, articles)
     outcomes: Counter = Counter()
     examples = []
-    for unit, tags in zip(units, decode_tags(probs, tagger.labels, args.decoding, tagger.prior)):
+    for unit, tags in zip(units, tagger.tags(probs, args.decoding)):
         article = articles[unit.article_index]
         predicted = bio_to_spans(unit.spans, tags)
         for gold in (e for e in article.entities if e.label == args.label and unit.start <= e.start < unit.end):

@@ -70,12 +70,11 @@ def tiny_corpus(tmp_path_factory) -> Path:
 def tiny_run(tmp_path_factory, tiny_corpus) -> Path:
     """A run directory trained for two epochs on the tiny corpus (both tasks)."""
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.reporting import report_run
-    from arabic_news_ie.training import run
+    from arabic_news_ie.training import train
 
     output = tmp_path_factory.mktemp("run") / "tiny"
     cfg = load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + [f"data.train={tiny_corpus}"])
-    report_run(cfg, output, run(cfg, output, task="both"))
+    train(cfg, output, task="both")
     return output
 
 

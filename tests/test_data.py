@@ -9,8 +9,8 @@ from arabic_news_ie.authoring import read_ann
 from arabic_news_ie.cli import main
 from arabic_news_ie.config import DataConfig
 from arabic_news_ie.corpus import read_jsonl
-from arabic_news_ie.data import load_splits
 from arabic_news_ie.schema import SPLITS
+from arabic_news_ie.splits import load_splits
 from arabic_news_ie.stats import corpus_stats
 
 CORPUS = ROOT / "data" / "corpus.jsonl"

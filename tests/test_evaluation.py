@@ -87,11 +87,10 @@ def test_evaluate_without_a_config_is_one_line(tmp_path, capsys):
 
 def _train_config(config, task, output, *overrides):
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.reporting import report_run
-    from arabic_news_ie.training import run
+    from arabic_news_ie.training import train
 
     cfg = load_config(ROOT / "configs" / config, TINY_OVERRIDES + list(overrides))
-    report_run(cfg, output, run(cfg, output, task=task))
+    train(cfg, output, task=task)
 
 
 def test_anercorp_config_trains_a_ner_only_model_that_the_pipeline_loads(tmp_path, capsys):
@@ -138,7 +137,7 @@ def test_the_pipeline_decodes_with_the_prior_saved_in_the_model(tiny_run, tmp_pa
     import shutil
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.loading import ModelLoadError
+    from arabic_news_ie.model_files import ModelLoadError
 
     text = "وقال وزير الخارجية الإيراني محمد جواد ظريف في طهران إن المحادثات مع موسكو جيدة"
     nlp = Pipeline.from_pretrained(tiny_run, device="cpu", decoding="constrained")
@@ -149,10 +148,10 @@ def test_the_pipeline_decodes_with_the_prior_saved_in_the_model(tiny_run, tmp_pa
     found = nlp([text])[0].entities
     every_word = estimate_prior([[labels[1]] * 5] * 100, labels).with_weight(50.0)  # B-X after B-X
     nlp.decoding = "viterbi"
-    nlp.ner.prior = every_word
+    nlp.ner = nlp.ner.with_settings(iob_prior=every_word)
     assert [e.text for e in nlp([text])[0].entities] == text.split()
-    nlp.ner.prior = only_o
-    assert nlp([text])[0].entities == []
+    nlp.ner = nlp.ner.with_settings(iob_prior=only_o)
+    assert nlp([text])[0].entities == ()
     nlp.decoding = "constrained"
     assert nlp([text])[0].entities == found
     for entity in found:
@@ -163,5 +162,5 @@ def test_the_pipeline_decodes_with_the_prior_saved_in_the_model(tiny_run, tmp_pa
     config = json.loads((broken / "config.json").read_text())
     config["arabic_news_ie"]["iob_prior"]["transitions"] = [[0.0]]
     (broken / "config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelLoadError, match="bad iob_prior"):
+    with pytest.raises(ModelLoadError, match="bad arabic_news_ie settings .*iob_prior"):
         Pipeline.from_pretrained(broken, device="cpu")

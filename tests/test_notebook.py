@@ -1,7 +1,5 @@
 """The quick-start notebook runs headless, top to bottom, against a tiny trained model."""
 
-import os
-
 import nbformat
 from conftest import ROOT
 from nbclient import NotebookClient
@@ -20,4 +18,3 @@ def test_notebook_quickstart_executes(tiny_run, monkeypatch):
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert 'dir="rtl"' in html and "<table>" in html
     assert any("image/png" in o.get("data", {}) for o in outputs)
-    assert os.environ["ARABIC_NEWS_IE_MODEL"] == str(tiny_run)

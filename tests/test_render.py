@@ -13,14 +13,14 @@ TEXT = "زار بوتين طهران أمس.\nلم تشترك بعد"
 
 
 def _result() -> Result:
-    entities = [Entity("بوتين", "PER", 4, 9, 0.9), Entity("طهران", "GPE", 10, 15, 0.8)]
-    sentences = [Sentence(0, 20, {"MOVEMENT": 0.8}), Sentence(21, len(TEXT), {}, skipped=True)]
+    entities = (Entity("بوتين", "PER", 4, 9, 0.9), Entity("طهران", "GPE", 10, 15, 0.8))
+    sentences = (Sentence(TEXT[:20], 0, 20, (("MOVEMENT", 0.8),)), Sentence(TEXT[21:], 21, len(TEXT), skipped=True))
     assert all(TEXT[e.start : e.end] == e.text for e in entities)
-    return Result(TEXT, entities, sentences, [("MOVEMENT", 0.8)])
+    return Result(TEXT, entities, sentences, (("MOVEMENT", 0.8),))
 
 
 def test_page_is_self_contained_rtl_and_escapes_text():
-    page = render_page([Result("<b>&</b> زار", [], [Sentence(0, 11)], [])])
+    page = render_page([Result("<b>&</b> زار", (), (Sentence("<b>&</b> زار", 0, 11),))])
     assert page.startswith("<!DOCTYPE html>") and '<html lang="ar" dir="rtl">' in page
     assert "&lt;b&gt;&amp;&lt;/b&gt;" in page and "<b>" not in page
     assert "http" not in page and "<script" not in page and "<link" not in page

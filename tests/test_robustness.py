@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, TINY_OVERRIDES, same_weights
 
 from arabic_news_ie import Pipeline
-from arabic_news_ie.loading import ModelLoadError
+from arabic_news_ie.model_files import ModelLoadError
 
 
 @pytest.fixture

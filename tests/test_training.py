@@ -35,7 +35,8 @@ def test_train_writes_loadable_models_metrics_card_and_plots(tiny_run):
     assert set(metrics["ner"]["test"]["per_type"]) <= {"PER", "ORG", "GPE", "LOC", "MISC"}
     for key in ("micro_f1", "macro_f1", "per_type"):
         assert key in metrics["events"]["test"]
-    assert 0.05 <= metrics["events"]["threshold"] <= 0.95
+    saved = json.loads((tiny_run / "events" / "config.json").read_text())["arabic_news_ie"]
+    assert saved["event_threshold"] == metrics["events"]["threshold"]  # the Pipeline thresholds as training did
     card = (tiny_run / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\nlanguage:\n- ar\n") and "pipeline_tag: token-classification" in card
     assert (tiny_run / "learning_curves.png").stat().st_size > 1000 and (tiny_run / "per_type.png").exists()
@@ -46,16 +47,14 @@ def test_saved_ner_model_works_with_transformers_pipeline(tiny_run):
     from transformers import pipeline
 
     tagger = pipeline("token-classification", model=str(tiny_run / "ner"), aggregation_strategy="first", device="cpu")
-    out = tagger("زار بوتين طهران أمس")
-    assert isinstance(out, list)
+    tagger("زار بوتين طهران أمس")  # loads and runs in stock transformers, no arabic_news_ie code
     config = json.loads((tiny_run / "ner" / "config.json").read_text())
     assert config["id2label"]["0"] == "O" and config["arabic_news_ie"]["task"] == "ner"
 
 
-def test_reload_and_predict_with_exact_offsets(tiny_pipeline):
+def test_reload_and_predict_sentences(tiny_pipeline):
     text = "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو. والتقى لافروف.\nلم تشترك بعد"
     result = tiny_pipeline([text])[0]
-    assert all(text[e.start : e.end] == e.text for e in result.entities)
     assert [text[s.start : s.end] for s in result.sentences] == [
         "وصل وزير الخارجية الإيراني محمد جواد ظريف إلى موسكو.",
         "والتقى لافروف.",
@@ -157,7 +156,7 @@ def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus)
 
     text = "وقال ولایتي في موسکو إن «جنيف3» مهم"
     result = Pipeline.from_pretrained(tmp_path / "arabert", device="cpu")([text])[0]
-    assert all(text[e.start : e.end] == e.text for e in result.entities)
+    assert [s.text for s in result.sentences] == [text]  # offsets under AraBERT's preprocessing: test_predictor.py
 
 
 def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corpus):
@@ -184,3 +183,25 @@ def test_events_can_start_from_the_runs_ner_encoder(tmp_path, tiny_corpus):
         "--task", "events", *_sets(tiny_corpus), "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "none")
     )
     assert result.returncode == 2 and "holds no trained NER model" in result.stderr
+
+
+def test_golden_tiny_seed_42_run_pins_its_losses_and_scores(tiny_run):
+    """The tiny seed-42 run (conftest's tiny_run) to the 4th decimal: a change to data, encoding, model
+    building, the Trainer set-up, merging, decoding or scoring moves one of these numbers.
+
+    Regenerate only for an intended change of behaviour, and say why in the commit.
+    """
+    history = json.loads((tiny_run / "history.json").read_text())
+    metrics = json.loads((tiny_run / "metrics.json").read_text())
+
+    def losses(task: str, key: str) -> list[float]:
+        return [h[key] for h in history[task] if key in h]
+
+    assert losses("ner", "train_loss") == pytest.approx([2.349714], rel=1e-4)
+    assert losses("ner", "eval_loss") == pytest.approx([2.342437, 2.314659], rel=1e-4)
+    assert losses("events", "train_loss") == pytest.approx([0.686293], rel=1e-4)
+    assert losses("events", "eval_loss") == pytest.approx([0.690157, 0.679174, 0.671949, 0.668819], rel=1e-4)
+    ner, events = metrics["ner"], metrics["events"]
+    assert (ner["dev"]["f1"], ner["test"]["f1"], ner["prior_weight"]) == pytest.approx((4 / 37, 0.0, 0.0))
+    assert (events["dev"]["micro_f1"], events["test"]["micro_f1"]) == pytest.approx((2 / 15, 1 / 7))
+    assert events["threshold"] == 0.5

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from .config import TaskConfig
+from .config import NerConfig
 from .schema import Article, SentenceSpan, Span
 
 _LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
@@ -23,7 +23,7 @@ def pseudo_name(surface: str, rng: random.Random) -> str:
     return " ".join("".join(rng.choice(_LETTERS) for _ in range(rng.randint(3, 7))) for _ in surface.split())
 
 
-def augmented(articles: list[Article], cfg: TaskConfig, seed: int) -> list[Article]:
+def augmented(articles: list[Article], cfg: NerConfig, seed: int) -> list[Article]:
     """``cfg.augment_copies`` name-swapped copies of ``articles`` (none when disabled)."""
     if cfg.augment_copies <= 0 or (cfg.augment_name_swap <= 0 and cfg.augment_pseudo_names <= 0):
         return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,3 +195,61 @@ def merge_shards(paths: list[str], output_path: str) -> int:
     finally:
         for handle in handles:
             handle.close()
+
+
+def report_predict(run: Callable[[], tuple[int, int]], output: str, usage_errors: tuple = ()) -> int:
+    """Call ``run`` (-> records written, error records) and say how it went, in one line on stderr.
+
+    Exit code: 0 when every record succeeded, 1 if any became an error record, 2 when the run could not
+    start (bad input path, model or option; ``usage_errors`` adds exception types, e.g. no Ray cluster).
+    """
+    from .model_files import ModelLoadError
+
+    try:
+        written, errors = run()
+    except (InputError, ModelLoadError, ValueError, *usage_errors) as err:
+        print(f"error: {(str(err).splitlines() or [type(err).__name__])[0]}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        print(f"error: {err.filename or output}: {err.strerror}", file=sys.stderr)
+        return 2
+    print(f"{written} article(s) written to {output}, {errors} error record(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def print_results(output: str, limit: int = 20) -> None:
+    """Human-readable entities and event types of the first ``limit`` outputs."""
+    from itertools import islice
+
+    with open(output, encoding="utf-8") as handle:
+        for line in islice(handle, limit):
+            row = json.loads(line)
+            print(f"== {row['id']}")
+            if "error" in row:
+                print(f"   error: {row['error']}")
+                continue
+            for entity in row["entities"]:
+                print(
+                    f"   {entity['label']:<5} {entity['text']}  [{entity['start']}:{entity['end']}] {entity['score']:.2f}"
+                )
+            events = ", ".join(f"{label} {score:.2f}" for label, score in row["events"]) or "none"
+            print(f"   events: {events}")
+
+
+def write_html(input_path: str, output: str, html_path: str, shard: tuple[int, int] = (0, 1), limit: int = 500) -> None:
+    """Render the first ``limit`` results of an output file next to their input texts."""
+    from itertools import islice
+
+    from .render import render_page
+    from .results import Result
+
+    inputs = (r for r in read_inputs(input_path) if r.index % shard[1] == shard[0])
+    results, titles = [], []
+    with open(output, encoding="utf-8") as handle:
+        for record, line in islice(zip(inputs, handle), limit):
+            row = json.loads(line)
+            if "error" in row:
+                continue
+            results.append(Result.from_dict(row, record.text))
+            titles.append(str(row["id"]))
+    Path(html_path).write_text(render_page(results, titles), encoding="utf-8")

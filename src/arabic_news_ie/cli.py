@@ -152,15 +152,15 @@ def _encoder_import(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
-    from .data import DataError
     from .evaluation import evaluate
-    from .loading import ModelLoadError
+    from .model_files import ModelLoadError
+    from .splits import DataError
 
     config = args.config or Path(args.model) / "config.yaml"
     try:
         if not Path(config).exists():
             raise ConfigError(f"{config}: no such config (pass --config with the data to score on)")
-        cfg = load_config(config, args.overrides)
+        cfg = load_config(config, args.overrides, written_by_run=not args.config)
         collapse = dict(item.split("=", 1) for item in args.collapse if "=" in item)
         scores = evaluate(args.model, cfg, args.split, args.decoding, args.batch_size, collapse)
     except (ConfigError, DataError, ModelLoadError) as err:
@@ -182,31 +182,29 @@ def expand_ann(paths: list[str]) -> list[Path]:
 def train_command(args: argparse.Namespace) -> int:
     """Run ``train.py``: bad config or data gives one line on stderr and exit code 2, never a traceback."""
     from .config import ConfigError, load_config
-    from .data import DataError
-    from .reporting import report_run
-    from .training import RunError, is_main_process, run
+    from .reporting import summary_table
+    from .splits import DataError
+    from .training import RunError, is_main_process, train
 
     try:
         cfg = load_config(args.config, args.overrides)
         output = Path(args.output_dir or f"runs/{Path(args.config).stem}")
-        metrics = run(cfg, output, task=args.task, resume=args.resume)
-        if is_main_process() and args.task != "mlm":
-            report_run(cfg, output, metrics, push_to_hub=args.push_to_hub)
-        elif args.task == "mlm":
-            print(f"masked-LM encoder in {output / 'mlm'}: dev loss {metrics['mlm']['dev_loss']:.3f}")
+        metrics = train(cfg, output, task=args.task, resume=args.resume, push_to_hub=args.push_to_hub)
     except (ConfigError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: continue with --resume", file=sys.stderr)
         return 130
+    if is_main_process():
+        mlm = metrics.get("mlm")
+        print(f"masked-LM encoder in {output / 'mlm'}: dev loss {mlm['dev_loss']:.3f}" if mlm else summary_table(metrics))
     return 0
 
 
 def predict_command(args: argparse.Namespace) -> int:
     """Run ``predict.py``: exit 0 when every record succeeded, 1 if any failed, 2 on a usage problem."""
-    from .batch import InputError, merge_shards, predict_file
-    from .loading import ModelLoadError
+    from .batch import merge_shards, report_predict
 
     if not args.output and not args.print_results:
         print("error: --output is required (or --print to show results)", file=sys.stderr)
@@ -220,51 +218,25 @@ def predict_command(args: argparse.Namespace) -> int:
             return 2
         print(f"merged {merge_shards(args.merge, args.output)} lines into {args.output}", file=sys.stderr)
         return 0
-    try:
-        shard = _parse_shard(args.shard)
-        if not args.input:
-            raise InputError("--input is required")
-        from .pipeline import Pipeline
-
-        pipeline = Pipeline.from_pretrained(
-            args.model,
-            device=args.device,
-            quantize=args.quantize,
-            skip_noise=not args.no_skip_noise,
-            decoding=args.decoding,
-        )
-        written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
-        if args.html:
-            write_html(args.input, args.output, args.html, shard)
-        if args.print_results:
-            print_results(args.output)
-    except (InputError, ModelLoadError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"error: {err.filename or args.output}: {err.strerror}", file=sys.stderr)
-        return 2
-    print(f"{written} article(s) written to {args.output}, {errors} error record(s)", file=sys.stderr)
-    return 1 if errors else 0
+    return report_predict(lambda: _predict(args), args.output)
 
 
-def print_results(output: str, limit: int = 20) -> None:
-    """Human-readable entities and event types of the first ``limit`` outputs."""
-    from itertools import islice
+def _predict(args: argparse.Namespace) -> tuple[int, int]:
+    from .batch import InputError, predict_file, print_results, write_html
+    from .pipeline import Pipeline
 
-    with open(output, encoding="utf-8") as handle:
-        for line in islice(handle, limit):
-            row = json.loads(line)
-            print(f"== {row['id']}")
-            if "error" in row:
-                print(f"   error: {row['error']}")
-                continue
-            for entity in row["entities"]:
-                print(
-                    f"   {entity['label']:<5} {entity['text']}  [{entity['start']}:{entity['end']}] {entity['score']:.2f}"
-                )
-            events = ", ".join(f"{label} {score:.2f}" for label, score in row["events"]) or "none"
-            print(f"   events: {events}")
+    shard = _parse_shard(args.shard)
+    if not args.input:
+        raise InputError("--input is required")
+    pipeline = Pipeline.from_pretrained(
+        args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise, decoding=args.decoding
+    )
+    written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
+    if args.html:
+        write_html(args.input, args.output, args.html, shard)
+    if args.print_results:
+        print_results(args.output)
+    return written, errors
 
 
 def _parse_shard(value: str | None) -> tuple[int, int]:
@@ -274,30 +246,3 @@ def _parse_shard(value: str | None) -> tuple[int, int]:
     if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
         raise ValueError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
     return int(index), int(count)
-
-
-def write_html(input_path: str, output: str, html_path: str, shard: tuple[int, int] = (0, 1), limit: int = 500) -> None:
-    """Render the first ``limit`` results of an output file next to their input texts."""
-    from itertools import islice
-
-    from .batch import read_inputs
-    from .pipeline import Entity, Result, Sentence
-    from .render import render_page
-
-    inputs = (r for r in read_inputs(input_path) if r.index % shard[1] == shard[0])
-    results, titles = [], []
-    with open(output, encoding="utf-8") as handle:
-        for record, line in islice(zip(inputs, handle), limit):
-            row = json.loads(line)
-            if "error" in row:
-                continue
-            results.append(
-                Result(
-                    record.text,
-                    [Entity(**e) for e in row["entities"]],
-                    [Sentence(s["start"], s["end"], s["events"], s["skipped"]) for s in row["sentences"]],
-                    [tuple(e) for e in row["events"]],
-                )
-            )
-            titles.append(str(row["id"]))
-    Path(html_path).write_text(render_page(results, titles), encoding="utf-8")

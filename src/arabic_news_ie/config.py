@@ -93,17 +93,36 @@ class TrainingConfig:
 
 @dataclass(frozen=True)
 class TaskConfig:
+    """What every fine-tuning task sets; a key of the other task's section is an error naming it."""
+
     enabled: bool = True
     epochs: int | None = None  # None: training.epochs
     learning_rate: float | None = None  # None: training.learning_rate
     head_learning_rate: float | None = None  # the new classifier head's rate; None: the same as the encoder's
-    problem_type: str = "auto"  # events only: auto | multi_label | single_label
-    init_from: str | None = None  # events only: start from this encoder; "ner" = this run's trained NER model
-    augment_name_swap: float = 0.0  # NER only: probability to swap each train entity for another of its type
-    augment_pseudo_names: float = 0.0  # NER only: probability to replace a train entity by random letters
-    augment_copies: int = 0  # NER only: augmented copies of the train split added per epoch
-    pooling: str = "cls"  # events only: cls (BERT's pooler, stock) | mean (mean of the last hidden states)
-    decoding: str = "viterbi"  # NER only: viterbi (valid IOB2 + tag prior tuned on dev) | constrained | argmax
+
+
+@dataclass(frozen=True)
+class NerConfig(TaskConfig):
+    decoding: str = "viterbi"  # viterbi (valid IOB2 + tag prior tuned on dev) | constrained | argmax
+    augment_name_swap: float = 0.0  # probability to swap each train entity for another of its type
+    augment_pseudo_names: float = 0.0  # probability to replace a train entity by random letters
+    augment_copies: int = 0  # augmented copies of the train split added per epoch
+
+
+@dataclass(frozen=True)
+class EventsConfig(TaskConfig):
+    problem_type: str = "auto"  # auto (from the data) | multi_label (sentence events) | single_label (classes)
+    init_from: str | None = None  # start from this encoder; "ner" = this run's trained NER model
+    pooling: str = "cls"  # cls (BERT's pooler, stock) | mean (mean of the last hidden states)
+
+
+@dataclass(frozen=True)
+class MlmConfig:
+    """Masked-LM pre-training of the small encoder (``train.py --task mlm``)."""
+
+    epochs: int | None = None  # None: training.epochs
+    learning_rate: float | None = None  # None: training.learning_rate
+    mlm_probability: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -111,15 +130,22 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
-    ner: TaskConfig = field(default_factory=TaskConfig)
-    events: TaskConfig = field(default_factory=TaskConfig)
+    ner: NerConfig = field(default_factory=NerConfig)
+    events: EventsConfig = field(default_factory=EventsConfig)
+    mlm: MlmConfig = field(default_factory=MlmConfig)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
-    """Read a YAML config (or the defaults), apply ``key=value`` overrides and validate everything."""
+def load_config(
+    path: str | Path | None, overrides: list[str] | tuple[str, ...] = (), written_by_run: bool = False
+) -> Config:
+    """Read a YAML config (or the defaults), apply ``key=value`` overrides and validate everything.
+
+    ``written_by_run``: the file is a run directory's ``config.yaml``; those written before the tasks had
+    their own sections list every task key under both tasks, at its default, which is dropped here.
+    """
     raw: dict = {}
     if path is not None:
         try:
@@ -130,19 +156,35 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
             raise ConfigError(f"{path}: invalid YAML: {str(err).splitlines()[0]}") from None
         if not isinstance(raw, dict):
             raise ConfigError(f"{path}: a config must be a mapping of sections")
+    if written_by_run:
+        _drop_shared_defaults(raw)
     for item in overrides:
         _apply_override(raw, item)
     return _check_choices(_build(Config, raw, prefix=""))
 
 
+# keys that one shared task section gave both tasks, with their defaults (run configs written before)
+_SHARED_DEFAULTS = {
+    "ner": {"problem_type": "auto", "init_from": None, "pooling": "cls"},
+    "events": {"decoding": "viterbi", "augment_name_swap": 0.0, "augment_pseudo_names": 0.0, "augment_copies": 0},
+}
+
+
+def _drop_shared_defaults(raw: dict) -> None:
+    for section, defaults in _SHARED_DEFAULTS.items():
+        values = raw.get(section)
+        if isinstance(values, dict):
+            for key, default in defaults.items():
+                if key in values and values[key] == default:
+                    del values[key]
+
+
 _CHOICES = {
     "data.format": ("jsonl", "conll", "csv"),
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
-    "ner.problem_type": ("auto", "multi_label", "single_label"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
     "events.pooling": ("cls", "mean"),
     "ner.decoding": METHODS,
-    "events.decoding": METHODS,
 }
 
 
@@ -195,7 +237,11 @@ def _build(cls: type, raw: object, prefix: str):
     names = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(raw) - names)
     if unknown:
-        raise ConfigError(f"unknown config key '{prefix}{unknown[0]}' (known: {', '.join(sorted(names))})")
+        key = f"{prefix}{unknown[0]}"
+        other = {"ner.": EventsConfig, "events.": NerConfig}.get(prefix)
+        if other and unknown[0] in {f.name for f in dataclasses.fields(other)}:
+            raise ConfigError(f"config key '{key}' does not apply to {prefix[:-1]} (it is a key of the other task)")
+        raise ConfigError(f"unknown config key '{key}' (known: {', '.join(sorted(names))})")
     values = {}
     for name, value in raw.items():
         hint = hints[name]

@@ -9,7 +9,7 @@ seen) and over-predicts entities. A *tag prior* (the train split's tag-bigram lo
 by a factor tuned on dev) adds what a CRF layer would learn: a sentence's tags are chosen by
 ``sum log p(tag_i | words) + weight * (log P(tag_1) + sum log P(tag_i | tag_i-1))``. The prior is stored
 in the model's ``config.json`` (``iob_prior``), so the Pipeline decodes exactly as the metrics did.
-Training and inference use these same functions.
+Training and inference decode through ``predictor.Tagger``, which calls these functions.
 """
 
 from __future__ import annotations
@@ -137,10 +137,3 @@ def decode(probs: np.ndarray, labels: list[str], method: str = "viterbi", prior:
     if method == "constrained":
         return viterbi_tags(probs, labels)
     raise ValueError(f"unknown decoding {method!r}: use one of {', '.join(METHODS)}")
-
-
-def decode_tags(
-    probs: list[np.ndarray], labels: list[str], method: str = "viterbi", prior: TagPrior | None = None
-) -> list[list[str]]:
-    """Tag strings per unit, for scoring against gold tags."""
-    return [[labels[i] for i in decode(p, labels, method, prior)] for p in probs]

@@ -1,16 +1,20 @@
-"""From text to model input: words, per-word sub-word ids, overlapping windows, aligned labels.
+"""From text to model input: units of words, per-word sub-word ids, overlapping windows, aligned labels.
 
-Words are cut from the original text (``text.words``) and normalised one by one for the model, so a
-word's character span in the caller's string never moves. Long sentences are cut into overlapping
-windows of at most ``max_length`` sub-word tokens; no word is ever dropped.
+A *unit* is the word sequence the model labels as a whole: a sentence for NER and events, a document
+for single-label classification. Words are cut from the original text (``text.words``) and normalised
+one by one for the model, so a word's character span in the caller's string never moves. Units longer
+than a window are cut into overlapping windows of at most ``max_length`` sub-word tokens; no word is
+ever dropped (``predictor.py`` merges the windows' predictions back).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .corpus import spans_to_bio
+from .schema import Article
 from .text import normalize_word, words
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")  # lone surrogates can't be encoded for the tokenizer
@@ -115,3 +119,76 @@ def best_window(windows: list[Window], word_index: int) -> int:
 
     candidates = [i for i, w in enumerate(windows) if w.word_start <= word_index < w.word_end]
     return max(candidates, key=lambda i: margin(windows[i]))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Words of one sentence or document: spans into ``text`` of article ``article_index``."""
+
+    article_index: int
+    start: int
+    end: int
+    spans: list[tuple[int, int]]
+
+
+@dataclass
+class Encoded:
+    """Windows of every unit flattened into model features, with the way back to units."""
+
+    features: list[dict] = field(default_factory=list)
+    windows: list[list[Window]] = field(default_factory=list)  # per unit
+    owner: list[tuple[int, int]] = field(default_factory=list)  # per feature: (unit, window number)
+
+
+def sentence_units(articles: list[Article]) -> list[Unit]:
+    """One unit per annotated sentence."""
+    return [
+        Unit(i, s.start, s.end, word_spans(a.text, s.start, s.end)) for i, a in enumerate(articles) for s in a.sentences
+    ]
+
+
+def document_units(articles: list[Article]) -> list[Unit]:
+    """One unit per article (single-label document classification)."""
+    return [Unit(i, 0, len(a.text), word_spans(a.text)) for i, a in enumerate(articles)]
+
+
+def encode_units(
+    tokenizer, texts: list[str], units: list[Unit], max_length: int, stride: int, preprocess=None
+) -> Encoded:
+    """Tokenise every unit's words and cut them into windows of at most ``max_length`` tokens."""
+    encoded = Encoded()
+    forms = [model_forms(texts[unit.article_index], unit.spans, preprocess) for unit in units]
+    # one tokenizer call for all words of all units: per-call overhead dominates on short sentences
+    flat_ids = word_token_ids(tokenizer, [form for unit_forms in forms for form in unit_forms], max_length - 2)
+    offset = 0
+    for unit_index, unit_forms in enumerate(forms):
+        ids_per_word = flat_ids[offset : offset + len(unit_forms)]
+        offset += len(unit_forms)
+        windows = encode_windows(tokenizer, ids_per_word, max_length, stride)
+        encoded.windows.append(windows)
+        for window_index, window in enumerate(windows):
+            encoded.features.append({"input_ids": window.input_ids, "length": len(window.input_ids)})
+            encoded.owner.append((unit_index, window_index))
+    return encoded
+
+
+def add_ner_labels(encoded: Encoded, articles: list[Article], units: list[Unit], label2id: dict[str, int]) -> None:
+    """Attach first-sub-word IOB2 label ids to every NER feature."""
+    word_labels = [
+        [label2id[tag] for tag in spans_to_bio(unit.spans, articles[unit.article_index].entities)] for unit in units
+    ]
+    for feature, (unit_index, window_index) in zip(encoded.features, encoded.owner):
+        feature["labels"] = token_labels(encoded.windows[unit_index][window_index], word_labels[unit_index])
+
+
+def add_class_labels(encoded: Encoded, targets: list, num_labels: int, multi_label: bool) -> None:
+    """Attach a multi-hot float vector (multi-label) or a class id (single-label) to every feature."""
+    for feature, (unit_index, _) in zip(encoded.features, encoded.owner):
+        target = targets[unit_index]
+        if multi_label:
+            vector = [0.0] * num_labels
+            for label_id in target:
+                vector[label_id] = 1.0
+            feature["labels"] = vector
+        else:
+            feature["labels"] = target

@@ -1,8 +1,9 @@
-"""Score a trained model on a labelled split: ``python -m arabic_news_ie evaluate MODEL [--split test]``.
+"""Score a tagger or classifier on labelled articles; ``python -m arabic_news_ie evaluate MODEL [--split test]``.
 
-The data come from a run config (by default the ``config.yaml`` the run wrote next to its models), so a
-model is scored on exactly the split it was trained against, or on any other file via ``--set``. The
-model runs as the :class:`Pipeline` runs it (same windows, merge and decoding), on gold sentences.
+Training scores its dev and test splits with these same functions, and they run the model as the
+:class:`~arabic_news_ie.pipeline.Pipeline` does (same windows, merge, decoding and threshold), on gold
+sentences. The data come from a run config (by default the ``config.yaml`` the run wrote next to its
+models), so a model is scored on exactly the split it was trained against, or on any other file via ``--set``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from pathlib import Path
 
 from .config import Config
 from .corpus import spans_to_bio
-from .data import DataError, load_splits
-from .decoding import decode_tags
-from .examples import Encoded, document_units, encode_units, merge_token_probs, sentence_units
-from .loading import Component, find_components, load_component
+from .encoding import Unit, document_units, sentence_units
 from .metrics import multilabel_scores, ner_scores, single_label_scores
+from .model_files import find_components
+from .predictor import EventClassifier, Tagger, load
 from .schema import Article
+from .splits import DataError, load_splits
 
 
 def evaluate(
@@ -37,28 +38,45 @@ def evaluate(
         raise DataError(f"{cfg.data.train}: no {split} records")
     articles = splits[split]
     results: dict = {"split": split, "records": len(articles)}
-    for task, directory in find_components(Path(model)).items():
-        component = load_component(directory, device="cpu")
-        if task == "ner":
-            results["ner"] = ner_evaluation(component, articles, decoding, batch_size, collapse or {})
+    for directory in find_components(Path(model)).values():
+        component = load(directory, device="cpu")
+        if isinstance(component, Tagger):
+            results["ner"] = score_tagger(component, articles, decoding, batch_size, collapse)
         else:
-            results["events"] = event_evaluation(component, articles, batch_size)
+            results["events"] = score_classifier(component, articles, batch_size)
     return results
 
 
-def ner_evaluation(
-    component: Component, articles: list[Article], decoding: str, batch_size: int, collapse: dict[str, str]
+def score_tagger(
+    tagger: Tagger,
+    articles: list[Article],
+    decoding: str = "viterbi",
+    batch_size: int = 64,
+    collapse: dict[str, str] | None = None,
+    probs: list | None = None,
 ) -> dict:
-    """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences."""
+    """seqeval (strict IOB2) scores of the tagger on the articles' gold sentences.
+
+    ``probs``: the word probabilities :func:`ner_word_probs` already computed for these articles.
+    """
     units = sentence_units(articles)
-    encoded = encode_articles(component, articles, units)
-    probs = merge_token_probs(encoded, component.logits(encoded.features, batch_size))
-    gold = [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
-    predicted = decode_tags(probs, component.labels, decoding, component.prior)
-    return ner_scores(_collapsed(gold, collapse), _collapsed(predicted, collapse))
+    probs = ner_word_probs(tagger, articles, batch_size) if probs is None else probs
+    gold = gold_tags(articles, units)
+    return ner_scores(_collapsed(gold, collapse), _collapsed(tagger.tags(probs, decoding), collapse))
 
 
-def _collapsed(sequences: list[list[str]], collapse: dict[str, str]) -> list[list[str]]:
+def ner_word_probs(tagger: Tagger, articles: list[Article], batch_size: int = 64) -> list:
+    """Per gold sentence, the tagger's (words, labels) probabilities."""
+    units = sentence_units(articles)
+    return tagger.word_probs(tagger.encode([a.text for a in articles], units), batch_size)
+
+
+def gold_tags(articles: list[Article], units: list[Unit]) -> list[list[str]]:
+    """The gold IOB2 tags of each unit's words."""
+    return [spans_to_bio(u.spans, articles[u.article_index].entities) for u in units]
+
+
+def _collapsed(sequences: list[list[str]], collapse: dict[str, str] | None) -> list[list[str]]:
     """Tags with their entity type renamed (``B-GPE`` -> ``B-LOC`` for ``{"GPE": "LOC"}``).
 
     >>> _collapsed([["B-GPE", "I-GPE", "O"]], {"GPE": "LOC"})
@@ -69,19 +87,21 @@ def _collapsed(sequences: list[list[str]], collapse: dict[str, str]) -> list[lis
     return [[t[:2] + collapse.get(t[2:], t[2:]) if t != "O" else t for t in tags] for tags in sequences]
 
 
-def event_evaluation(component: Component, articles: list[Article], batch_size: int) -> dict:
+def score_classifier(classifier: EventClassifier, articles: list[Article], batch_size: int = 64, probs=None) -> dict:
     """Sentence event-set scores (multi-label) or accuracy/macro-F1 (single-label documents)."""
-    units = sentence_units(articles) if component.multi_label else document_units(articles)
-    probs = component.class_probs(encode_articles(component, articles, units), batch_size)
-    labels = component.labels
-    if component.multi_label:
-        gold = [set(s.events) for a in articles for s in a.sentences]
-        predicted = [{labels[j] for j, p in enumerate(row) if p >= component.threshold} for row in probs]
-        return multilabel_scores(gold, predicted, labels)
-    return single_label_scores([a.label for a in articles], [labels[int(row.argmax())] for row in probs], labels)
+    probs = event_unit_probs(classifier, articles, batch_size) if probs is None else probs
+    predicted = classifier.decide(probs)
+    if classifier.multi_label:
+        return multilabel_scores(gold_events(articles), predicted, classifier.labels)
+    return single_label_scores([a.label for a in articles], predicted, classifier.labels)
 
 
-def encode_articles(component: Component, articles: list[Article], units: list) -> Encoded:
-    """The component's model features for these units of these articles."""
-    texts = [a.text for a in articles]
-    return encode_units(component.tokenizer, texts, units, component.max_length, component.stride, component.preprocess)
+def event_unit_probs(classifier: EventClassifier, articles: list[Article], batch_size: int = 64):
+    """(units, labels) probabilities: units are gold sentences (multi-label) or whole articles."""
+    units = sentence_units(articles) if classifier.multi_label else document_units(articles)
+    return classifier.unit_probs(classifier.encode([a.text for a in articles], units), batch_size)
+
+
+def gold_events(articles: list[Article]) -> list[set[str]]:
+    """The gold event-type set of every sentence, in order."""
+    return [set(s.events) for a in articles for s in a.sentences]

@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 from .config import Config
-from .data import DataError, resolve
 from .encoding import model_forms, word_spans
+from .splits import DataError, resolve
 
 
 def read_unlabelled(path: str) -> list[str]:
@@ -47,24 +47,26 @@ def chunks(tokenizer, texts: list[str], max_length: int) -> list[dict]:
     return features
 
 
-def pretrain(cfg: Config, output: Path, tokenizer, texts: list[str], resume: bool) -> dict:
-    """Train a BertForMaskedLM from scratch; hold out 5% of chunks to report the dev loss."""
+def pretrain(cfg: Config, output: Path, tokenizer, texts: list[str], resume: bool) -> tuple[dict, list]:
+    """Train a BertForMaskedLM from scratch; hold out 5% of chunks to report the dev loss.
+
+    Returns the metrics and the Trainer's log history."""
     from datasets import Dataset
     from transformers import BertForMaskedLM, DataCollatorForLanguageModeling, Trainer
 
+    from .hf_trainer import training_arguments
     from .modeling import small_bert_config
-    from .trainer import training_arguments
 
     features = chunks(tokenizer, texts, cfg.model.max_length)
     cut = max(1, len(features) // 20)
     train, dev = Dataset.from_list(features[cut:]), Dataset.from_list(features[:cut])
     model = BertForMaskedLM(small_bert_config(cfg.model, len(tokenizer)))
-    args = training_arguments(cfg, cfg.ner, output / "checkpoints" / "mlm", metric="loss")
+    args = training_arguments(cfg, cfg.mlm, output / "checkpoints" / "mlm", metric="loss")
     args.greater_is_better = False
     trainer = Trainer(
         model=model,
         args=args,
-        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15),
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=cfg.mlm.mlm_probability),
         train_dataset=train,
         eval_dataset=dev,
         processing_class=tokenizer,
@@ -73,4 +75,4 @@ def pretrain(cfg: Config, output: Path, tokenizer, texts: list[str], resume: boo
     trainer.save_model(str(output / "mlm"))
     (output / "mlm" / "training_args.bin").unlink(missing_ok=True)
     metrics = trainer.evaluate()
-    return {"chunks": len(features), "dev_loss": metrics["eval_loss"]}
+    return {"chunks": len(features), "dev_loss": metrics["eval_loss"]}, trainer.state.log_history

@@ -29,8 +29,8 @@ _SCORE = pa.struct([("label", pa.string()), ("score", pa.float64())])
 _ENTITY = pa.struct(
     [("text", pa.string()), ("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("score", pa.float64())]
 )
-_SENTENCE = pa.struct(
-    [("start", pa.int64()), ("end", pa.int64()), ("events", pa.list_(_SCORE)), ("skipped", pa.bool_())]
+_SENTENCE = pa.struct(  # fields in Sentence.to_dict's order: rows convert back to identical JSON lines
+    [("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("events", pa.list_(_SCORE)), ("skipped", pa.bool_())]
 )
 INPUT_SCHEMA = pa.schema([("id", pa.string()), ("line", pa.int64()), ("text", pa.string()), ("error", pa.string())])
 RECORD_SCHEMA = pa.schema(
@@ -92,14 +92,10 @@ def predict_dataset(
     model = Path(model).resolve() if Path(model).exists() else model  # actors run in another directory
     return ds.map_batches(
         Predictor,
-        fn_constructor_kwargs={
-            "model": str(model),
-            "device": "cuda" if gpus_per_actor else "cpu",
-            "quantize": quantize,
-            "decoding": decoding,
-            "skip_noise": skip_noise,
-            "batch_size": batch_size,
-        },
+        fn_constructor_kwargs=dict(
+            model=str(model), device="cuda" if gpus_per_actor else "cpu", quantize=quantize, decoding=decoding,
+            skip_noise=skip_noise, batch_size=batch_size,
+        ),  # fmt: skip
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ActorPoolStrategy(size=actors),
@@ -112,20 +108,24 @@ def record_from_row(row: dict) -> dict:
     """The JSON record of one output row: exactly the line the default engine writes for that input."""
     if row["error"] is not None:
         return {"id": row["id"], "line": row["line"], "error": row["error"]}
-    sentences = [{**s, "events": {e["label"]: e["score"] for e in s["events"]}} for s in row["sentences"]]
-    events = [[e["label"], e["score"]] for e in row["events"]]
-    return {"id": row["id"], "entities": row["entities"], "sentences": sentences, "events": events}
+    sentences = [{**s, "events": _pairs(s["events"])} for s in row["sentences"]]
+    return {"id": row["id"], "entities": row["entities"], "sentences": sentences, "events": _pairs(row["events"])}
 
 
 def _row(record: dict) -> dict:
     """The inverse of :func:`record_from_row`."""
     if "error" in record:
         return {**record, "entities": None, "sentences": None, "events": None}
-    sentences = [
-        {**s, "events": [{"label": k, "score": v} for k, v in s["events"].items()]} for s in record["sentences"]
-    ]
-    events = [{"label": label, "score": score} for label, score in record["events"]]
-    return {**record, "line": None, "error": None, "sentences": sentences, "events": events}
+    sentences = [{**s, "events": _scores(s["events"])} for s in record["sentences"]]
+    return {**record, "line": None, "error": None, "sentences": sentences, "events": _scores(record["events"])}
+
+
+def _pairs(scores: list[dict]) -> list[list]:
+    return [[e["label"], e["score"]] for e in scores]
+
+
+def _scores(pairs: list[list]) -> list[dict]:
+    return [{"label": label, "score": score} for label, score in pairs]
 
 
 def _input_record(index: int, row: dict) -> Record:
@@ -238,8 +238,8 @@ def predict_path(model: str | Path, input_path: str | Path, output_path: str | P
 
 def ray_command(args: argparse.Namespace) -> int:
     """``predict.py --engine ray``: exit 0 when every record succeeded, 1 if any failed, 2 on a usage problem."""
-    from .cli import print_results, write_html
-    from .loading import ModelLoadError, find_components
+    from .batch import print_results, report_predict, write_html
+    from .model_files import find_components
 
     problem = _unsupported(args)
     if problem:
@@ -251,7 +251,8 @@ def ray_command(args: argparse.Namespace) -> int:
         print('error: --engine ray needs Ray: pip install -e ".[ray]"', file=sys.stderr)
         return 2
     output = args.output or str(Path(args.model) / "predictions.jsonl")
-    try:
+
+    def run() -> tuple[int, int]:
         if not args.input or not Path(args.input).exists():
             raise InputError(f"{args.input}: no such file or directory" if args.input else "--input is required")
         find_components(Path(args.model))
@@ -260,14 +261,9 @@ def ray_command(args: argparse.Namespace) -> int:
             write_html(args.input, output, args.html)
         if args.print_results:
             print_results(output)
-    except (InputError, ModelLoadError, ValueError, ConnectionError) as err:  # ConnectionError: no cluster there
-        print(f"error: {str(err).splitlines()[0]}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"error: {err.filename or output}: {err.strerror}", file=sys.stderr)
-        return 2
-    print(f"{written} article(s) written to {output}, {errors} error record(s)", file=sys.stderr)
-    return 1 if errors else 0
+        return written, errors
+
+    return report_predict(run, output, usage_errors=(ConnectionError,))  # ConnectionError: no cluster there
 
 
 def _run_on_ray(ray, args: argparse.Namespace, output: str) -> tuple[int, int]:
@@ -283,17 +279,8 @@ def _run_on_ray(ray, args: argparse.Namespace, output: str) -> tuple[int, int]:
             f"{resources.get('GPU', 0):g} GPU, {sum(n['Alive'] for n in ray.nodes())} node(s)",
             file=sys.stderr,
         )
-        return predict_path(
-            args.model,
-            args.input,
-            output,
-            actors=actors,
-            gpus_per_actor=gpus,
-            batch_size=args.batch_size,
-            quantize=args.quantize,
-            decoding=args.decoding,
-            skip_noise=not args.no_skip_noise,
-        )
+        options = dict(quantize=args.quantize, decoding=args.decoding, skip_noise=not args.no_skip_noise)
+        return predict_path(args.model, args.input, output, actors=actors, gpus_per_actor=gpus, batch_size=args.batch_size, **options)
     finally:
         if started:
             ray.shutdown()

@@ -47,7 +47,7 @@ def render_article(result, title: str | None = None) -> str:
         parts.append(_with_entities(text, sentence.start, sentence.end, entities))
         parts.append("</span>")
         parts.extend(
-            f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events.items()
+            f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events
         )
         cursor = sentence.end
     parts.append(_plain(text[cursor:]))
@@ -107,7 +107,7 @@ def sentence_table(result) -> str:
     """An HTML table of each sentence and its event types."""
     rows = "".join(
         f'<tr><td dir="rtl">{html.escape(result.text[s.start : s.end][:120])}</td>'
-        f"<td>{'skipped' if s.skipped else ', '.join(f'{k} {v:.2f}' for k, v in s.events.items())}</td></tr>"
+        f"<td>{'skipped' if s.skipped else ', '.join(f'{k} {v:.2f}' for k, v in s.events)}</td></tr>"
         for s in result.sentences
     )
     return f"<table><tr><th>sentence</th><th>event types</th></tr>{rows}</table>"

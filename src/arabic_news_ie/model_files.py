@@ -1,81 +1,75 @@
-"""Load trained model directories safely (safetensors only, no remote code) with one-line errors."""
+"""Saved model directories: what inference needs besides the weights, safety checks, loading.
+
+Safetensors only, no remote code, and one-line errors naming the directory and the problem.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from .decoding import TagPrior
+
+SETTINGS_KEY = "arabic_news_ie"  # where InferenceSettings live inside a model's config.json
 
 
 class ModelLoadError(RuntimeError):
     """A model directory that can't be used, reported as one line naming the path and the problem."""
 
 
-@dataclass
-class Component:
-    """One loaded model (NER tagger or event classifier) with its tokenizer and inference settings."""
+@dataclass(frozen=True)
+class InferenceSettings:
+    """How a model is run: windows, per-word preprocessing, and what training tuned on dev.
 
-    task: str
-    model: object
-    tokenizer: object
-    labels: list[str]
-    max_length: int
-    stride: int
-    preprocess: Callable[[str], str] | None
-    threshold: float = 0.5
-    multi_label: bool = True
-    prior: TagPrior | None = None  # NER: the tag prior tuned on dev (decoding.py)
-    device: str = "cpu"
+    Training writes it into ``config.json`` (under ``arabic_news_ie``); loading reads it back, so the
+    Pipeline windows, preprocesses and decodes exactly as the training metrics did.
 
-    def logits(self, features: list[dict], batch_size: int) -> list[np.ndarray]:
-        """Per feature, its logits: (seq, labels) for NER, (labels,) for classification.
+    >>> s = InferenceSettings("events", max_length=128, event_threshold=0.35)
+    >>> InferenceSettings.from_dict(s.to_dict(), num_labels=8) == s
+    True
+    """
 
-        Features are run longest first in batches padded to their own longest (dynamic padding).
-        """
-        import torch
+    task: str  # "ner" or "events"
+    max_length: int = 128  # window size in sub-word tokens, [CLS] and [SEP] included
+    stride: int = 32  # sub-word tokens shared by consecutive windows
+    arabert_preprocess: bool = False
+    split_clitics: bool = False
+    base_model: str = "embedded-small-bert"
+    iob_prior: TagPrior | None = None  # NER: the tag prior at the weight tuned on dev
+    event_threshold: float = 0.5  # events (multi-label): the probability tuned on dev
+    multi_label: bool = True  # events: sentence event sets, or one class per document
 
-        order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        out: list[np.ndarray | None] = [None] * len(features)
-        pad = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
-            for begin in range(0, len(order), batch_size):
-                batch = order[begin : begin + batch_size]
-                width = max(len(features[i]["input_ids"]) for i in batch)
-                ids = torch.full((len(batch), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, i in enumerate(batch):
-                    seq = features[i]["input_ids"]
-                    ids[row, : len(seq)] = torch.tensor(seq)
-                    mask[row, : len(seq)] = 1
-                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                logits = logits.float().cpu().numpy()  # note: a device->host sync point, once per batch
-                for row, i in enumerate(batch):
-                    n = len(features[i]["input_ids"])
-                    out[i] = logits[row, :n] if logits.ndim == 3 else logits[row]
-        return out  # type: ignore[return-value]
+    def to_dict(self) -> dict:
+        data = dataclasses.asdict(self) | {"iob_prior": self.iob_prior.to_dict() if self.iob_prior else None}
+        unused = ("event_threshold", "multi_label") if self.task == "ner" else ("iob_prior",)
+        return {key: value for key, value in data.items() if key not in unused}
 
-    def class_probs(self, encoded, batch_size: int) -> np.ndarray:
-        """(units, labels) probabilities of a classifier over ``encoded`` units, windows merged."""
-        from .examples import merge_class_probs
+    @classmethod
+    def from_dict(cls, data: dict, num_labels: int) -> InferenceSettings:
+        """Settings from a config.json section; a malformed tag prior raises ValueError."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in known}
+        prior = values.pop("iob_prior", None)
+        return cls(**values, iob_prior=TagPrior.from_dict(prior, num_labels) if prior else None)
 
-        logits = self.logits(encoded.features, batch_size)
-        stacked = np.stack(logits) if logits else np.zeros((0, len(self.labels)))
-        return merge_class_probs(encoded, stacked, self.multi_label)
 
-    def save(self, path: Path) -> None:
-        path.mkdir(parents=True, exist_ok=True)
-        model = self.model
-        if getattr(model, "_is_quantized_dynamic", False):
-            raise ModelLoadError(
-                f"{path}: a dynamically quantised pipeline can't be saved; load it with quantize=False"
-            )
-        model.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
+def read_settings(directory: Path, config: dict, tokenizer_max_length: int) -> InferenceSettings:
+    """The directory's settings; a model we did not train gets defaults from its config and tokenizer."""
+    stored = dict(config.get(SETTINGS_KEY) or {})
+    stored.setdefault("task", _task_from_architecture(config))
+    stored.setdefault("max_length", min(tokenizer_max_length, 512))
+    stored.setdefault("multi_label", config.get("problem_type") != "single_label_classification")
+    try:
+        return InferenceSettings.from_dict(stored, len(config.get("id2label") or {}))
+    except (KeyError, TypeError, ValueError) as err:
+        raise ModelLoadError(f"{directory / 'config.json'}: bad {SETTINGS_KEY} settings ({err})") from None
+
+
+def write_settings(model, settings: InferenceSettings) -> None:
+    """Store ``settings`` in the model's config, written with it by ``save_pretrained``."""
+    setattr(model.config, SETTINGS_KEY, settings.to_dict())
 
 
 def find_components(path: Path) -> dict[str, Path]:
@@ -142,20 +136,17 @@ def _check_safetensors(weights: Path, config: dict) -> None:
         )
 
 
-def load_component(directory: Path, device: str | None = None, quantize: bool = False) -> Component:
-    """Load one model directory for inference."""
-    import torch
+def load_model(directory: Path, device: str, quantize: bool = False) -> tuple:
+    """(model, tokenizer, settings) of one checked model directory, in eval mode on ``device``."""
     from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
 
     config = check_directory(directory)
-    settings = config.get("arabic_news_ie", {})
-    task = settings.get("task") or _task_from_architecture(config)
+    task = (config.get(SETTINGS_KEY) or {}).get("task") or _task_from_architecture(config)
     auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
     if "MeanPooledBertForSequenceClassification" in (config.get("architectures") or []):
         from .modeling import mean_pooled_class
 
         auto = mean_pooled_class()
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, trust_remote_code=False)
         model = auto.from_pretrained(directory, use_safetensors=True, trust_remote_code=False)
@@ -165,30 +156,17 @@ def load_component(directory: Path, device: str | None = None, quantize: bool = 
     model.eval().to(device)
     if quantize:
         model = quantize_dynamic(model, device)
-    from .modeling import word_preprocessor
+    settings = read_settings(directory, config, getattr(tokenizer, "model_max_length", 512))
+    return model, tokenizer, settings
 
-    arabert = settings.get("base_model", "") if settings.get("arabert_preprocess") else None
-    preprocess = word_preprocessor(tokenizer, arabert, bool(settings.get("split_clitics")))
-    labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-    prior = None
-    if settings.get("iob_prior"):
-        try:
-            prior = TagPrior.from_dict(settings["iob_prior"], len(labels))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ModelLoadError(f"{directory / 'config.json'}: bad iob_prior ({err})") from None
-    return Component(
-        task=task,
-        model=model,
-        tokenizer=tokenizer,
-        labels=labels,
-        max_length=int(settings.get("max_length", min(getattr(tokenizer, "model_max_length", 512), 512))),
-        stride=int(settings.get("stride", 32)),
-        preprocess=preprocess,
-        threshold=float(settings.get("event_threshold", 0.5)),
-        multi_label=bool(settings.get("multi_label", model.config.problem_type != "single_label_classification")),
-        prior=prior,
-        device=device,
-    )
+
+def save_model(model, tokenizer, path: Path) -> None:
+    """``save_pretrained`` model and tokenizer (a dynamically quantised model can't be saved)."""
+    if getattr(model, "_is_quantized_dynamic", False):
+        raise ModelLoadError(f"{path}: a dynamically quantised pipeline can't be saved; load it with quantize=False")
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
 
 
 def _check_tokenizer(directory: Path, tokenizer, model) -> None:

@@ -26,6 +26,11 @@ def test_set_overrides_nested_keys_with_yaml_types():
         (["model=3"], "config key 'model' must be a mapping"),
         (["epochs"], "expected key=value"),
         (["training.mixed_precision=fp8"], "config key 'training.mixed_precision' must be one of"),
+        (["events.decoding=argmax"], "config key 'events.decoding' does not apply to events"),
+        (["events.augment_copies=2"], "config key 'events.augment_copies' does not apply to events"),
+        (["ner.init_from=ner"], "config key 'ner.init_from' does not apply to ner"),
+        (["ner.pooling=mean"], "config key 'ner.pooling' does not apply to ner"),
+        (["mlm.decoding=argmax"], "unknown config key 'mlm.decoding'"),
     ],
 )
 def test_bad_keys_and_types_fail_in_one_line(overrides, message):
@@ -41,3 +46,25 @@ def test_unreadable_and_invalid_yaml(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="cannot read config"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_a_run_config_written_with_shared_task_sections_still_loads(tmp_path):
+    """config.yaml of runs from before the per-task sections lists every task key under both tasks."""
+    old = tmp_path / "config.yaml"
+    old.write_text(
+        "ner: {problem_type: auto, init_from: null, pooling: cls, decoding: constrained}\n"
+        "events: {decoding: viterbi, augment_copies: 0, augment_name_swap: 0.0, augment_pseudo_names: 0.0, pooling: mean}\n",
+        encoding="utf-8",
+    )
+    cfg = load_config(old, written_by_run=True)
+    assert cfg.ner.decoding == "constrained" and cfg.events.pooling == "mean"
+    with pytest.raises(ConfigError, match="'ner.init_from' does not apply to ner"):
+        load_config(old)  # only a run's own config.yaml is read that leniently
+    old.write_text("events: {augment_copies: 2}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'events.augment_copies'"):
+        load_config(old, written_by_run=True)  # a non-default value was a silently ignored key: say so
+
+
+def test_mlm_has_its_own_section():
+    cfg = load_config(None, ["mlm.epochs=3", "mlm.mlm_probability=0.2", "ner.epochs=7"])
+    assert (cfg.mlm.epochs, cfg.mlm.mlm_probability, cfg.ner.epochs) == (3, 0.2, 7)

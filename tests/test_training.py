@@ -164,6 +164,7 @@ def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corp
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "mlm" / "mlm" / "model.safetensors").exists()
     assert json.loads((tmp_path / "mlm" / "metrics.json").read_text())["mlm"]["dev_loss"] > 0
+    assert (tmp_path / "mlm" / "config.yaml").exists() and json.loads((tmp_path / "mlm" / "history.json").read_text())["mlm"]
     sets = _sets(tiny_corpus) + ["--set", f"model.name_or_path={tmp_path / 'mlm' / 'mlm'}"]
     result = _train("--task", "ner", *sets, "--output-dir", str(tmp_path / "ft"))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -205,3 +206,25 @@ def test_golden_tiny_seed_42_run_pins_its_losses_and_scores(tiny_run):
     assert (ner["dev"]["f1"], ner["test"]["f1"], ner["prior_weight"]) == pytest.approx((4 / 37, 0.0, 0.0))
     assert (events["dev"]["micro_f1"], events["test"]["micro_f1"]) == pytest.approx((2 / 15, 1 / 7))
     assert events["threshold"] == 0.5
+
+
+def test_push_uploads_each_model_into_its_own_folder(tiny_run, monkeypatch):
+    """The event model must not overwrite the NER model: the hub repo mirrors the run directory."""
+    import huggingface_hub
+
+    from arabic_news_ie.reporting import push
+
+    calls = []
+
+    class Recorder:
+        def create_repo(self, repo, exist_ok):
+            calls.append(("create", repo))
+
+        def upload_folder(self, repo_id, folder_path, allow_patterns, commit_message):
+            calls.append(("upload", repo_id, folder_path, tuple(allow_patterns)))
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", Recorder)
+    push(tiny_run, "me/news-ie")
+    (_, repo), (_, same_repo, folder, patterns) = calls
+    assert repo == same_repo == "me/news-ie" and folder == str(tiny_run)
+    assert {"ner/*", "events/*", "README.md"} <= set(patterns) and "*" not in patterns

@@ -26,10 +26,16 @@ LABELS = ["O"] + [f"{p}-{t}" for t in ("PER", "ORG", "GPE", "LOC", "MISC") for p
 def token_model(encoder: str, size: str):
     from transformers import AutoConfig, AutoModelForTokenClassification
 
-    kwargs = {"num_labels": len(LABELS), "id2label": dict(enumerate(LABELS)), "label2id": {l: i for i, l in enumerate(LABELS)}}
+    kwargs = {
+        "num_labels": len(LABELS),
+        "id2label": dict(enumerate(LABELS)),
+        "label2id": {l: i for i, l in enumerate(LABELS)},
+    }
     if size == "default":
         return AutoModelForTokenClassification.from_pretrained(encoder, **kwargs)
-    config = AutoConfig.from_pretrained(encoder, hidden_size=768, num_attention_heads=12, intermediate_size=3072, **kwargs)
+    config = AutoConfig.from_pretrained(
+        encoder, hidden_size=768, num_attention_heads=12, intermediate_size=3072, **kwargs
+    )
     return AutoModelForTokenClassification.from_config(config)
 
 
@@ -110,7 +116,9 @@ def main() -> None:
         for batch_size in (16, 32):
             model = token_model(args.encoder, size)
             result = train_speed(model, training_batches(tokenizer, batch_size))
-            print(f"train  {size:9s} bf16 batch {batch_size}: {result['steps_per_s']} steps/s, {result['tokens_per_s']} tokens/s")
+            print(
+                f"train  {size:9s} bf16 batch {batch_size}: {result['steps_per_s']} steps/s, {result['tokens_per_s']} tokens/s"
+            )
         model = token_model(args.encoder, size).eval()
         for dtype in (torch.float32, torch.bfloat16):
             for batch_size in (32, 128):

@@ -176,7 +176,9 @@ def stage_breakdown(component, texts, units, features, n_words: int, batch_size:
     print("|---|---|---|---|")
     for name, seconds in stages.items():
         print(f"| {name} | {seconds:.2f} | {100 * seconds / total:.0f}% | {n_words / seconds:,.0f} |")
-    print(f"| forward, packed {width}-token windows (compute limit) | {packed_seconds:.2f} | — | {n_words / packed_seconds:,.0f} |")
+    print(
+        f"| forward, packed {width}-token windows (compute limit) | {packed_seconds:.2f} | — | {n_words / packed_seconds:,.0f} |"
+    )
     print(f"\nsentence windows: {real} tokens with [CLS]/[SEP], {padded} after padding each sorted batch "
           f"(+{100 * (padded - real) / real:.0f}%); packed: {len(packed) * width} tokens")  # fmt: skip
 

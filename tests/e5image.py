@@ -70,5 +70,7 @@ def write_image(
         hidden, layers, 2, ffn, rows, positions, 2, 1e-12, tuple(pieces), np.asarray(scores, np.float32),
         0, 2, 1, 3, NORMALIZATION, {}, b"",
     )  # fmt: skip
-    encoders.write_image(path, image, {name: (dtype, values.size, raw) for name, (dtype, raw, values) in tensors.items()})
+    encoders.write_image(
+        path, image, {name: (dtype, values.size, raw) for name, (dtype, raw, values) in tensors.items()}
+    )
     return {name: values for name, (_, _, values) in tensors.items()}

@@ -121,7 +121,10 @@ def test_encoder_import_command_writes_a_loadable_directory(tiny_image, tmp_path
     from arabic_news_ie.cli import main
 
     path, pieces, _ = tiny_image
-    assert main(["encoder", "import", "--image", str(path), "--output", str(tmp_path / "enc"), "--vocabulary", "full"]) == 0
+    assert (
+        main(["encoder", "import", "--image", str(path), "--output", str(tmp_path / "enc"), "--vocabulary", "full"])
+        == 0
+    )
     assert len(AutoTokenizer.from_pretrained(tmp_path / "enc")) == len(pieces)
     assert main(["encoder", "import", "--image", str(tmp_path / "missing.bin"), "--output", str(tmp_path / "x")]) == 2
     assert "missing.bin" in capsys.readouterr().err

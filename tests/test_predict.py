@@ -142,3 +142,13 @@ def test_html_output_is_self_contained_rtl(tiny_run, tmp_path):
     assert '<html lang="ar" dir="rtl">' in page and "http" not in page.split("</style>")[0]
     assert page.count("<article") == 2 and "<h2>a0</h2>" in page and "<h2>a1</h2>" in page
     assert "لافروف" in re.sub("<[^>]+>", "", page)
+
+
+def test_a_lone_surrogate_in_a_result_is_escaped_not_fatal():
+    """JSON input may hold "\\ud800" (valid JSON, not encodable as UTF-8); its line is written with escapes."""
+    from arabic_news_ie.batch import json_line
+
+    row = {"id": "x", "entities": [{"text": "طهران\ud800", "start": 0, "end": 6}]}
+    line = json_line(row)
+    assert line.endswith(b"\n") and b"\\ud800" in line and json.loads(line.decode("utf-8")) == row
+    assert json_line({"id": "طهران"}) == '{"id": "طهران"}\n'.encode()  # ordinary lines stay readable UTF-8

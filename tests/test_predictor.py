@@ -1,6 +1,8 @@
 """The one predict path on stub models with fixed logits: windows merge back per word, entities are found
 with exact offsets, events are thresholded, and the Pipeline assembles them, whatever the window size."""
 
+import dataclasses
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -84,17 +86,24 @@ def test_tagger_finds_every_entity_with_exact_offsets_at_any_window_size(tokeniz
     assert len(tagger.encode([text], units).windows[0]) > (1 if max_length < 128 else 0)
     (entities,) = tagger.entities([text], units, batch_size=4, decoding="constrained")
     assert [(e.text, e.label) for e in entities] == [
-        ("سيرغي", "PER"), ("لافروف", "PER"), ("باريس", "GPE"), ("القاهرة", "GPE"), ("ظريف", "PER"), ("حلب", "GPE")
+        ("سيرغي", "PER"),
+        ("لافروف", "PER"),
+        ("باريس", "GPE"),
+        ("القاهرة", "GPE"),
+        ("ظريف", "PER"),
+        ("حلب", "GPE"),
     ] * 3  # fmt: skip (the stub tags every name B-: two names in a row are two entities)
-    assert all(text[e.start : e.end] == e.text and 0.9 < e.score <= 1.0 for e in entities)
+    names = re.finditer("|".join(TAGS), text)  # every occurrence, in order: offsets must point at each one
+    assert [(e.start, e.end) for e in entities] == [m.span() for m in names]
+    assert all(0.9 < e.score <= 1.0 for e in entities)
 
 
 def test_offsets_hold_on_persian_letters_tatweel_and_diacritics(tokenizer):
     text = "وقال\u200f الرئيس: «القاهـــرة» و«بَارِيس» ثم سيرغی."
     (entities,) = _tagger(tokenizer).entities([text], [Unit(0, 0, len(text), word_spans(text))])
-    surfaces = [(e.text, e.label) for e in entities]
-    assert surfaces == [("القاهـــرة", "GPE"), ("بَارِيس", "GPE"), ("سيرغی", "PER")]
-    assert all(text[e.start : e.end] == e.text for e in entities)
+    expected = [("القاهـــرة", "GPE"), ("بَارِيس", "GPE"), ("سيرغی", "PER")]
+    assert [(e.text, e.label) for e in entities] == expected
+    assert [(e.start, e.end) for e in entities] == [(text.index(w), text.index(w) + len(w)) for w, _ in expected]
 
 
 def test_arabert_preprocessing_per_word_keeps_offsets(tokenizer):
@@ -102,16 +111,22 @@ def test_arabert_preprocessing_per_word_keeps_offsets(tokenizer):
     settings = InferenceSettings("ner", arabert_preprocess=True, base_model="aubmindlab/bert-base-arabertv02")
     tagger = Tagger(_tagger(tokenizer).model, tokenizer, settings, "cpu")
     (entities,) = tagger.entities([text], [Unit(0, 0, len(text), word_spans(text))])
-    assert [(e.text, e.label) for e in entities] == [("سيرغی", "PER"), ("باريس", "GPE"), ("القاهرة", "GPE")]
-    assert all(text[e.start : e.end] == e.text for e in entities)
+    expected = [("سيرغی", "PER"), ("باريس", "GPE"), ("القاهرة", "GPE")]
+    assert [(e.text, e.label) for e in entities] == expected
+    assert [(e.start, e.end) for e in entities] == [(text.index(w), text.index(w) + len(w)) for w, _ in expected]
 
 
 def test_events_are_thresholded_ranked_and_rolled_up_per_article(tokenizer):
     text = "زيارة ظريف إلى باريس. لبحث القاهرة. انتهى الخبر\nاقرأ أيضا: زيارة"
     nlp = Pipeline(_tagger(tokenizer), _classifier(tokenizer))
     (result,) = nlp([text])
-    assert [s.text for s in result.sentences] == ["زيارة ظريف إلى باريس.", "لبحث القاهرة.", "انتهى الخبر", "اقرأ أيضا: زيارة"]
-    assert all(text[s.start : s.end] == s.text for s in result.sentences)
+    assert [s.text for s in result.sentences] == [
+        "زيارة ظريف إلى باريس.",
+        "لبحث القاهرة.",
+        "انتهى الخبر",
+        "اقرأ أيضا: زيارة",
+    ]
+    assert [s.start for s in result.sentences] == [0, 22, 36, 48]
     assert [tuple(label for label, _ in s.events) for s in result.sentences] == [("MOVEMENT",), ("CONTACT",), (), ()]
     assert result.sentences[3].skipped  # boilerplate: not analysed, so no event although it holds "زيارة"
     assert [label for label, _ in result.events] == ["MOVEMENT", "CONTACT"]
@@ -123,9 +138,11 @@ def test_events_are_thresholded_ranked_and_rolled_up_per_article(tokenizer):
 def test_results_are_immutable_hashable_and_round_trip(tokenizer):
     text = "زيارة ظريف إلى باريس."
     (result,) = Pipeline(_tagger(tokenizer), _classifier(tokenizer))([text])
-    assert isinstance(result.entities, tuple) and isinstance(result.sentences[0].events, tuple)
-    assert hash(result) == hash(type(result).from_dict(result.to_dict(), text))
+    again = type(result).from_dict(result.to_dict(), text)
+    assert again == result and hash(again) == hash(result) and len({result, again}) == 1
     with pytest.raises(AttributeError):
-        result.entities.append(result.entities[0])
+        result.entities.append(result.entities[0])  # tuples, not lists
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.sentences[0].events = ()
     assert repr(result.sentences[0]) == 'Sentence: "زيارة ظريف إلى باريس." → [MOVEMENT 0.98]'
-    assert isinstance(result.sentences[0], Sentence) and result.sentences[0].text == text
+    assert result.sentences[0] == Sentence(text, 0, len(text), (("MOVEMENT", 0.982),))

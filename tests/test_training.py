@@ -164,7 +164,9 @@ def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corp
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "mlm" / "mlm" / "model.safetensors").exists()
     assert json.loads((tmp_path / "mlm" / "metrics.json").read_text())["mlm"]["dev_loss"] > 0
-    assert (tmp_path / "mlm" / "config.yaml").exists() and json.loads((tmp_path / "mlm" / "history.json").read_text())["mlm"]
+    assert (tmp_path / "mlm" / "config.yaml").exists() and json.loads((tmp_path / "mlm" / "history.json").read_text())[
+        "mlm"
+    ]
     sets = _sets(tiny_corpus) + ["--set", f"model.name_or_path={tmp_path / 'mlm' / 'mlm'}"]
     result = _train("--task", "ner", *sets, "--output-dir", str(tmp_path / "ft"))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -190,6 +192,7 @@ def test_golden_tiny_seed_42_run_pins_its_losses_and_scores(tiny_run):
     """The tiny seed-42 run (conftest's tiny_run) to the 4th decimal: a change to data, encoding, model
     building, the Trainer set-up, merging, decoding or scoring moves one of these numbers.
 
+    The same numbers came from the code before the refactor of issue #15 (commit f8e1ab6) and after it.
     Regenerate only for an intended change of behaviour, and say why in the commit.
     """
     history = json.loads((tiny_run / "history.json").read_text())

@@ -127,13 +127,22 @@ def predict_file(
         for batch in _batches(records, batch_size, skip=done):
             rows = predict_records(pipeline, batch, batch_size)
             errors += sum("error" in row for row in rows)
-            handle.write(b"".join(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n" for row in rows))
+            handle.write(b"".join(json_line(row) for row in rows))
             handle.flush()
             os.fsync(handle.fileno())  # everything reported so far survives a kill
             written += len(batch)
             bar.update(len(batch))
     bar.close()
     return written, errors
+
+
+def json_line(row: dict) -> bytes:
+    """One UTF-8 JSON line; a text holding a lone surrogate (valid JSON input, not encodable as UTF-8)
+    is written with ``\\u`` escapes instead, so that one odd article never stops a run."""
+    try:
+        return json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n"
+    except UnicodeEncodeError:
+        return json.dumps(row).encode("ascii") + b"\n"
 
 
 def predict_records(pipeline, batch: list[Record], batch_size: int = 32) -> list[dict]:

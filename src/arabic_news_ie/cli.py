@@ -160,7 +160,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     try:
         if not Path(config).exists():
             raise ConfigError(f"{config}: no such config (pass --config with the data to score on)")
-        cfg = load_config(config, args.overrides, written_by_run=not args.config)
+        cfg = load_config(config, args.overrides, written_by_run=True)  # a run's config.yaml, old ones too
         collapse = dict(item.split("=", 1) for item in args.collapse if "=" in item)
         scores = evaluate(args.model, cfg, args.split, args.decoding, args.batch_size, collapse)
     except (ConfigError, DataError, ModelLoadError) as err:
@@ -198,7 +198,9 @@ def train_command(args: argparse.Namespace) -> int:
         return 130
     if is_main_process():
         mlm = metrics.get("mlm")
-        print(f"masked-LM encoder in {output / 'mlm'}: dev loss {mlm['dev_loss']:.3f}" if mlm else summary_table(metrics))
+        print(
+            f"masked-LM encoder in {output / 'mlm'}: dev loss {mlm['dev_loss']:.3f}" if mlm else summary_table(metrics)
+        )
     return 0
 
 
@@ -229,7 +231,11 @@ def _predict(args: argparse.Namespace) -> tuple[int, int]:
     if not args.input:
         raise InputError("--input is required")
     pipeline = Pipeline.from_pretrained(
-        args.model, device=args.device, quantize=args.quantize, skip_noise=not args.no_skip_noise, decoding=args.decoding
+        args.model,
+        device=args.device,
+        quantize=args.quantize,
+        skip_noise=not args.no_skip_noise,
+        decoding=args.decoding,
     )
     written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
     if args.html:

@@ -211,7 +211,9 @@ def _check_extra(key: str, source: ExtraSource) -> None:
     for label, target in source.label_map.items():
         targets = target if isinstance(target, list) else [target]
         if not targets or not all(isinstance(t, str) and t for t in targets):
-            raise ConfigError(f"config key '{key}.label_map.{label}' must be a label or a list of labels, got {target!r}")
+            raise ConfigError(
+                f"config key '{key}.label_map.{label}' must be a label or a list of labels, got {target!r}"
+            )
 
 
 def _apply_override(raw: dict, item: str) -> None:

@@ -72,14 +72,3 @@ def _from_counts(tp: int, fp: int, fn: int) -> dict:
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-
-
-def tune_threshold(gold: list[set[str]], probabilities: list[dict[str, float]], labels: list[str]) -> float:
-    """The decision threshold in [0.05, 0.95] that maximises micro-F1 (ties: the one nearest 0.5)."""
-    best = (-1.0, 0.0, 0.5)
-    for step in range(5, 96, 5):
-        threshold = step / 100
-        predicted = [{l for l, p in probs.items() if p >= threshold} for probs in probabilities]
-        f1 = multilabel_scores(gold, predicted, labels)["micro_f1"]
-        best = max(best, (f1, -abs(threshold - 0.5), threshold))
-    return best[2]

@@ -168,7 +168,7 @@ def mean_pooled_class():
 
     e5 was trained with mean pooling and ships no pooler weights, so the stock head would start its pooler
     from random. The saved directory is a stock BERT checkpoint (same weight names; the unused pooler is
-    absent) whose ``architectures`` names this class; ``loading.py`` loads it with it.
+    absent) whose ``architectures`` names this class; ``model_files.load_model`` loads it with it.
     """
     import torch
     from transformers import BertForSequenceClassification

@@ -102,7 +102,9 @@ class Pipeline:
         results = []
         for i, text in enumerate(texts):
             sentences = tuple(replace(s, events=scored.get((i, s.start), ())) for s in sentence_spans[i])
-            results.append(Result(text, tuple(entities[i]), sentences, self._article_events(sentences, text, batch_size)))
+            results.append(
+                Result(text, tuple(entities[i]), sentences, self._article_events(sentences, text, batch_size))
+            )
         return results
 
     def _sentences(self, text: str) -> list[Sentence]:

@@ -20,7 +20,7 @@ import numpy as np
 from .corpus import bio_to_spans
 from .decoding import WEIGHTS, TagPrior, decode
 from .encoding import Encoded, Unit, Window, best_window, encode_units, word_spans
-from .model_files import InferenceSettings, ModelLoadError, load_model, save_model
+from .model_files import InferenceSettings, ModelLoadError, load_model, save_model, write_settings
 from .results import Entity, Events
 
 THRESHOLDS = tuple(step / 100 for step in range(5, 96, 5))  # event thresholds tried on dev
@@ -48,6 +48,8 @@ class Component:
         return other
 
     def save(self, path: Path) -> None:
+        """``save_pretrained`` model and tokenizer with this component's settings (tuned values included)."""
+        write_settings(self.model, self.settings)
         save_model(self.model, self.tokenizer, path)
 
     def encode(self, texts: list[str], units: list[Unit]) -> Encoded:

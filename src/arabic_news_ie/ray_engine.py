@@ -15,7 +15,6 @@ record has no such key; a sentence's and the article's events are lists of ``{la
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterator
 from itertools import islice
@@ -23,14 +22,14 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .batch import InputError, Record, predict_records, read_inputs
+from .batch import InputError, Record, json_line, predict_records, read_inputs
 
 _SCORE = pa.struct([("label", pa.string()), ("score", pa.float64())])
 _ENTITY = pa.struct(
     [("text", pa.string()), ("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("score", pa.float64())]
 )
 _SENTENCE = pa.struct(  # fields in Sentence.to_dict's order: rows convert back to identical JSON lines
-    [("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("events", pa.list_(_SCORE)), ("skipped", pa.bool_())]
+    [("start", pa.int64()), ("end", pa.int64()), ("events", pa.list_(_SCORE)), ("skipped", pa.bool_())]
 )
 INPUT_SCHEMA = pa.schema([("id", pa.string()), ("line", pa.int64()), ("text", pa.string()), ("error", pa.string())])
 RECORD_SCHEMA = pa.schema(
@@ -93,9 +92,13 @@ def predict_dataset(
     return ds.map_batches(
         Predictor,
         fn_constructor_kwargs=dict(
-            model=str(model), device="cuda" if gpus_per_actor else "cpu", quantize=quantize, decoding=decoding,
-            skip_noise=skip_noise, batch_size=batch_size,
-        ),  # fmt: skip
+            model=str(model),
+            device="cuda" if gpus_per_actor else "cpu",
+            quantize=quantize,
+            decoding=decoding,
+            skip_noise=skip_noise,
+            batch_size=batch_size,
+        ),
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ActorPoolStrategy(size=actors),
@@ -204,7 +207,7 @@ def write_records(ds, output_path: str | Path, row_group_rows: int = 8192) -> tu
             table = table.select(RECORD_SCHEMA.names).cast(RECORD_SCHEMA)
             written, errors = written + len(table), errors + len(table) - table["error"].null_count
             if not parquet:
-                writer.write(b"".join(_json_line(row) for row in table.to_pylist()))
+                writer.write(b"".join(json_line(record_from_row(row)) for row in table.to_pylist()))
                 writer.flush()
                 continue
             pending.append(table)
@@ -220,10 +223,6 @@ def _open_writer(output: Path, parquet: bool):
     import pyarrow.parquet as pq
 
     return pq.ParquetWriter(output, RECORD_SCHEMA) if parquet else open(output, "wb")
-
-
-def _json_line(row: dict) -> bytes:
-    return json.dumps(record_from_row(row), ensure_ascii=False).encode("utf-8") + b"\n"
 
 
 def predict_path(model: str | Path, input_path: str | Path, output_path: str | Path, **options) -> tuple[int, int]:
@@ -280,7 +279,9 @@ def _run_on_ray(ray, args: argparse.Namespace, output: str) -> tuple[int, int]:
             file=sys.stderr,
         )
         options = dict(quantize=args.quantize, decoding=args.decoding, skip_noise=not args.no_skip_noise)
-        return predict_path(args.model, args.input, output, actors=actors, gpus_per_actor=gpus, batch_size=args.batch_size, **options)
+        return predict_path(
+            args.model, args.input, output, actors=actors, gpus_per_actor=gpus, batch_size=args.batch_size, **options
+        )
     finally:
         if started:
             ray.shutdown()

@@ -46,9 +46,7 @@ def render_article(result, title: str | None = None) -> str:
         parts.append(f'<span class="sent{" skipped" if sentence.skipped else ""}">')
         parts.append(_with_entities(text, sentence.start, sentence.end, entities))
         parts.append("</span>")
-        parts.extend(
-            f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events
-        )
+        parts.extend(f'<span class="ev" title="{p:.2f}">{html.escape(label)}</span>' for label, p in sentence.events)
         cursor = sentence.end
     parts.append(_plain(text[cursor:]))
     events = "".join(f'<span class="ev">{html.escape(l)} {s:.2f}</span>' for l, s in result.events)

@@ -199,11 +199,11 @@ USAGE = [
     "## How to use",
     "```python",
     "from arabic_news_ie import Pipeline",
-        'nlp = Pipeline.from_pretrained("RUN_DIR")',
-        'print(nlp(["نص المقال"])[0].entities)',
+    'nlp = Pipeline.from_pretrained("RUN_DIR")',
+    'print(nlp(["نص المقال"])[0].entities)',
     "",
     "from transformers import pipeline",
-        'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")',
+    'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")',
     "```",
 ]
 
@@ -291,7 +291,9 @@ def push(output: Path, repo: str) -> list[str]:
 
     api = HfApi()
     api.create_repo(repo, exist_ok=True)
-    folders = [task for task in ("ner", "events") if (output / task).is_dir()]
+    folders = [task for task in ("ner", "events", "mlm") if (output / task).is_dir()]
     patterns = [f"{task}/*" for task in folders] + ["README.md", "config.yaml", "metrics.json", "*.png"]
-    api.upload_folder(repo_id=repo, folder_path=str(output), allow_patterns=patterns, commit_message="arabic_news_ie run")
+    api.upload_folder(
+        repo_id=repo, folder_path=str(output), allow_patterns=patterns, commit_message="arabic_news_ie run"
+    )
     return patterns

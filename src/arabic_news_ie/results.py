@@ -67,17 +67,12 @@ class Sentence:
     skipped: bool = False
 
     def to_dict(self) -> dict:
-        return {
-            "text": self.text,
-            "start": self.start,
-            "end": self.end,
-            "events": _events_out(self.events),
-            "skipped": self.skipped,
-        }
+        """Offsets, events and status; the text is not repeated (``from_dict`` cuts it from the article)."""
+        return {"start": self.start, "end": self.end, "events": _events_out(self.events), "skipped": self.skipped}
 
     @classmethod
     def from_dict(cls, data: dict, article_text: str | None = None) -> Sentence:
-        """Read :meth:`to_dict`'s output; without a ``text`` field it is cut from ``article_text``."""
+        """Read :meth:`to_dict`'s output: the text is ``data["text"]`` if given, else cut from ``article_text``."""
         start, end = int(data["start"]), int(data["end"])
         text = data["text"] if "text" in data else (article_text or "")[start:end]
         return cls(str(text), start, end, _events_in(data.get("events", ())), bool(data.get("skipped", False)))
@@ -97,7 +92,7 @@ class Result:
     events: Events = ()  # article level: each type at its best sentence score, best first
 
     def to_dict(self) -> dict:
-        """JSON-ready entities, sentences and events (the input text is not repeated)."""
+        """JSON-ready entities, sentences and events (neither the input text nor its sentences' is repeated)."""
         return {
             "entities": [e.to_dict() for e in self.entities],
             "sentences": [s.to_dict() for s in self.sentences],

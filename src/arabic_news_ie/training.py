@@ -24,7 +24,7 @@ from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_t
 from .predictor import EventClassifier, Tagger
 from .schema import Article
 from .splits import DataError, load_splits
-from .task_data import event_data, ner_data
+from .task_data import TaskData, event_data, ner_data
 
 
 def is_main_process() -> bool:
@@ -180,7 +180,7 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
     probs = {
         s: tagger.word_probs(data.encoded[s], logits=_unpad(predict_logits(trainer, data.encoded[s]), data.encoded[s]))
-        for s in scored_splits(splits)
+        for s in scored_splits(data)
     }
     results: dict = {"labels": data.labels, "decoding": decoding}
     if decoding == "viterbi":
@@ -204,7 +204,13 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
     data = event_data(cfg, splits, tokenizer, preprocess)
     problem = "multi_label_classification" if data.multi_label else "single_label_classification"
     model = build_model(
-        "events", cfg.model, tokenizer, data.labels, problem, init_from=_init_from(cfg, output), pooling=cfg.events.pooling
+        "events",
+        cfg.model,
+        tokenizer,
+        data.labels,
+        problem,
+        init_from=_init_from(cfg, output),
+        pooling=cfg.events.pooling,
     )
     classifier = EventClassifier(model, tokenizer, _settings(cfg, "events", multi_label=data.multi_label))
 
@@ -219,7 +225,7 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
     trainer = fit(cfg, cfg.events, "events", model, tokenizer, data, output, compute, resume, metric=metric)
     probs = {
         s: classifier.unit_probs(data.encoded[s], logits=predict_logits(trainer, data.encoded[s]))
-        for s in scored_splits(splits)
+        for s in scored_splits(data)
     }
     if data.multi_label:
         classifier = classifier.tune_threshold(probs["dev"], data.gold["dev"])
@@ -263,10 +269,10 @@ def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:
     return [row[: f["length"]] for row, f in zip(logits, encoded.features)]
 
 
-def scored_splits(splits: dict[str, list[Article]]) -> list[str]:
-    """dev, test and any other held-out split present (e.g. test-original), in that order."""
-    held_out = [s for s in splits if s not in ("train", "dev", "test")]
-    return [s for s in ("dev", "test", *held_out) if splits.get(s)]
+def scored_splits(data: TaskData) -> list[str]:
+    """dev, test and any other held-out split with something to score (e.g. test-original), in that order."""
+    held_out = [s for s in data.encoded if s not in ("train", "dev", "test")]
+    return [s for s in ("dev", "test", *held_out) if data.encoded.get(s) and data.encoded[s].features]
 
 
 def _flat(scores: dict) -> dict:

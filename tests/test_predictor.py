@@ -146,3 +146,10 @@ def test_results_are_immutable_hashable_and_round_trip(tokenizer):
         result.sentences[0].events = ()
     assert repr(result.sentences[0]) == 'Sentence: "زيارة ظريف إلى باريس." → [MOVEMENT 0.98]'
     assert result.sentences[0] == Sentence(text, 0, len(text), (("MOVEMENT", 0.982),))
+
+
+def test_load_takes_a_path_as_a_string_and_returns_the_task_class(tiny_run):
+    from arabic_news_ie.predictor import load
+
+    assert type(load(str(tiny_run / "ner"), "cpu")) is Tagger
+    assert type(load(str(tiny_run / "events"), "cpu")) is EventClassifier

@@ -183,10 +183,11 @@ class EventClassifier(Component):
         return self.ranked(self.unit_probs(self.encode([text], [unit]), batch_size))[0]
 
 
-def load(directory: Path, device: str | None = None, quantize: bool = False) -> Tagger | EventClassifier:
+def load(directory: str | Path, device: str | None = None, quantize: bool = False) -> Tagger | EventClassifier:
     """The Tagger or EventClassifier saved in one model directory (``device`` None: CUDA when available)."""
     import torch
 
+    directory = Path(directory)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     model, tokenizer, settings = load_model(directory, device, quantize)
     if settings.task not in ("ner", "events"):

@@ -38,6 +38,18 @@ def test_bad_image_is_one_line_error(tmp_path):
         encoders.read_image(tmp_path / "x.bin")
 
 
+def test_converting_leaves_the_global_random_stream_alone(tiny_image, tmp_path):
+    """A first run converts the encoder, later runs find it cached: both must then draw the same numbers
+    (the NER head's initialisation), or the same seed gives different models on a fresh machine."""
+    import torch
+
+    torch.manual_seed(42)
+    expected = torch.rand(3)
+    torch.manual_seed(42)
+    encoders.convert(encoders.read_image(tiny_image[0]), tmp_path / "enc", vocabulary="full")
+    assert torch.equal(torch.rand(3), expected)
+
+
 def test_converted_directory_is_a_stock_bert_with_the_images_weights(tiny_image, tmp_path):
     import torch
     from transformers import AutoModel, AutoModelForTokenClassification, AutoTokenizer

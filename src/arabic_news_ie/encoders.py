@@ -87,7 +87,10 @@ def convert(image: E5Image, output: str | Path, vocabulary: str = "news") -> Pat
         bos_token_id=_new_id(keep, image.bos),
         eos_token_id=_new_id(keep, image.eos),
     )
-    model = BertModel(config, add_pooling_layer=False)
+    # note: the model's random init (overwritten just below) would draw from the global RNG; a first run,
+    # which converts, must draw the same numbers afterwards as a run that finds the cache (same seed, same model)
+    with torch.random.fork_rng(devices=[]):
+        model = BertModel(config, add_pooling_layer=False)
     state = {name: torch.from_numpy(value) for name, value in _state_dict(image, keep).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [m for m in missing if not m.endswith("position_ids")]

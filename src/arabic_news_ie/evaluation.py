@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from .config import Config
 from .corpus import spans_to_bio
 from .encoding import Unit, document_units, sentence_units
@@ -60,15 +62,15 @@ def score_tagger(
     ``probs``: the word probabilities :func:`ner_word_probs` already computed for these articles.
     """
     units = sentence_units(articles)
-    probs = ner_word_probs(tagger, articles, batch_size) if probs is None else probs
+    if probs is None:
+        probs = tagger.predict_probs([a.text for a in articles], units, batch_size)
     gold = gold_tags(articles, units)
     return ner_scores(_collapsed(gold, collapse), _collapsed(tagger.tags(probs, decoding), collapse))
 
 
 def ner_word_probs(tagger: Tagger, articles: list[Article], batch_size: int = 64) -> list:
     """Per gold sentence, the tagger's (words, labels) probabilities."""
-    units = sentence_units(articles)
-    return tagger.word_probs(tagger.encode([a.text for a in articles], units), batch_size)
+    return tagger.predict_probs([a.text for a in articles], sentence_units(articles), batch_size)
 
 
 def gold_tags(articles: list[Article], units: list[Unit]) -> list[list[str]]:
@@ -87,7 +89,9 @@ def _collapsed(sequences: list[list[str]], collapse: dict[str, str] | None) -> l
     return [[t[:2] + collapse.get(t[2:], t[2:]) if t != "O" else t for t in tags] for tags in sequences]
 
 
-def score_classifier(classifier: EventClassifier, articles: list[Article], batch_size: int = 64, probs=None) -> dict:
+def score_classifier(
+    classifier: EventClassifier, articles: list[Article], batch_size: int = 64, probs: np.ndarray | None = None
+) -> dict:
     """Sentence event-set scores (multi-label) or accuracy/macro-F1 (single-label documents)."""
     probs = event_unit_probs(classifier, articles, batch_size) if probs is None else probs
     predicted = classifier.decide(probs)
@@ -99,7 +103,7 @@ def score_classifier(classifier: EventClassifier, articles: list[Article], batch
 def event_unit_probs(classifier: EventClassifier, articles: list[Article], batch_size: int = 64):
     """(units, labels) probabilities: units are gold sentences (multi-label) or whole articles."""
     units = sentence_units(articles) if classifier.multi_label else document_units(articles)
-    return classifier.unit_probs(classifier.encode([a.text for a in articles], units), batch_size)
+    return classifier.predict_probs([a.text for a in articles], units, batch_size)
 
 
 def gold_events(articles: list[Article]) -> list[set[str]]:

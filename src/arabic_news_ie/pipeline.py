@@ -97,7 +97,7 @@ class Pipeline:
                 for unit, found in zip(units, self.ner.entities(texts, units, batch_size, self.decoding)):
                     entities[unit.article_index].extend(found)
             if self.events and self.events.multi_label:
-                probs = self.events.unit_probs(self.events.encode(texts, units), batch_size)
+                probs = self.events.predict_probs(texts, units, batch_size)
                 scored.update(zip(((u.article_index, u.start) for u in units), self.events.ranked(probs)))
         results = []
         for i, text in enumerate(texts):

@@ -100,6 +100,10 @@ class Tagger(Component):
         """Per unit, (words, labels) probabilities, each word read from the window where it is most central."""
         return merge_token_probs(encoded, self.logits(encoded.features, batch_size) if logits is None else logits)
 
+    def predict_probs(self, texts: list[str], units: list[Unit], batch_size: int = 64) -> list[np.ndarray]:
+        """Encode the units, run them and merge their windows: per unit, (words, labels) probabilities."""
+        return self.word_probs(self.encode(texts, units), batch_size)
+
     def tags(self, probs: list[np.ndarray], decoding: str = "viterbi") -> list[list[str]]:
         """Tag strings per unit (``decoding.decode`` with this tagger's prior)."""
         return [[self.labels[i] for i in decode(p, self.labels, decoding, self.prior)] for p in probs]
@@ -121,7 +125,7 @@ class Tagger(Component):
     ) -> list[list[Entity]]:
         """Per unit, the entities found in it, with offsets into its text and mean word-label scores."""
         found = []
-        for unit, probs in zip(units, self.word_probs(self.encode(texts, units), batch_size)):
+        for unit, probs in zip(units, self.predict_probs(texts, units, batch_size)):
             best = decode(probs, self.labels, decoding, self.prior)
             text, tags = texts[unit.article_index], [self.labels[j] for j in best]
             entities = []
@@ -150,6 +154,10 @@ class EventClassifier(Component):
             logits = self.logits(encoded.features, batch_size)
         stacked = np.stack(logits) if len(logits) else np.zeros((0, len(self.labels)))
         return merge_class_probs(encoded, stacked, self.multi_label)
+
+    def predict_probs(self, texts: list[str], units: list[Unit], batch_size: int = 64) -> np.ndarray:
+        """Encode the units, run them and merge their windows: (units, labels) probabilities."""
+        return self.unit_probs(self.encode(texts, units), batch_size)
 
     def decide(self, probs: np.ndarray) -> list:
         """Per unit: the set of types at or over the threshold (multi-label), else the best class."""
@@ -180,7 +188,7 @@ class EventClassifier(Component):
     def document_events(self, text: str, batch_size: int = 32) -> Events:
         """A document classifier's classes for a whole text, best first."""
         unit = Unit(0, 0, len(text), word_spans(text))
-        return self.ranked(self.unit_probs(self.encode([text], [unit]), batch_size))[0]
+        return self.ranked(self.predict_probs([text], [unit], batch_size))[0]
 
 
 def load(directory: str | Path, device: str | None = None, quantize: bool = False) -> Tagger | EventClassifier:

@@ -58,7 +58,7 @@ class InferenceSettings:
 def read_settings(directory: Path, config: dict, tokenizer_max_length: int) -> InferenceSettings:
     """The directory's settings; a model we did not train gets defaults from its config and tokenizer."""
     stored = dict(config.get(SETTINGS_KEY) or {})
-    stored.setdefault("task", _task_from_architecture(config))
+    stored["task"] = _task(config)
     stored.setdefault("max_length", min(tokenizer_max_length, 512))
     stored.setdefault("multi_label", config.get("problem_type") != "single_label_classification")
     try:
@@ -79,12 +79,15 @@ def find_components(path: Path) -> dict[str, Path]:
     found = {task: path / task for task in ("ner", "events") if (path / task).is_dir()}
     if not found and (path / "config.json").exists():
         config = _read_config(path)
-        task = config.get("arabic_news_ie", {}).get("task") or _task_from_architecture(config)
-        found[task] = path
+        found[_task(config)] = path
     return found
 
 
-def _task_from_architecture(config: dict) -> str:
+def _task(config: dict) -> str:
+    """ "ner" or "events": as stored by training, else from the architecture (a model we did not train)."""
+    stored = (config.get(SETTINGS_KEY) or {}).get("task")
+    if stored:
+        return stored
     architectures = " ".join(config.get("architectures") or [])
     return "ner" if "TokenClassification" in architectures else "events"
 
@@ -141,8 +144,7 @@ def load_model(directory: Path, device: str, quantize: bool = False) -> tuple:
     from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer
 
     config = check_directory(directory)
-    task = (config.get(SETTINGS_KEY) or {}).get("task") or _task_from_architecture(config)
-    auto = AutoModelForTokenClassification if task == "ner" else AutoModelForSequenceClassification
+    auto = AutoModelForTokenClassification if _task(config) == "ner" else AutoModelForSequenceClassification
     if "MeanPooledBertForSequenceClassification" in (config.get("architectures") or []):
         from .modeling import mean_pooled_class
 

@@ -3,7 +3,8 @@
 data -> tokenizer -> per task: encoded data -> Trainer -> best model -> scores -> saved model; then
 metrics, history, model card and plots. Scores take the Trainer's logits (its devices, precision and
 processes) through the predict path the Pipeline runs (``predictor.py``: window merge, decoding, threshold;
-``evaluation.py``: scoring), so ``evaluate`` on the saved model reproduces them. The embedded default and AraBERT share every line; only ``model.name_or_path`` differs.
+``evaluation.py``: scoring), so ``evaluate`` on the saved model reproduces them. The embedded default and
+AraBERT share every line; only ``model.name_or_path`` differs.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python benchmarks/sweep.py --task ner --name vocab4k --set model.vocab_size=4000 -- --name lr1e-3 --set training.learning_rate=1e-3
 
 Each variant trains from configs/default.yaml (or --config) into runs/sweep/NAME; results are appended
-to runs/sweep/results.tsv (variant, task, dev and test scores, minutes).
+to runs/sweep/results.tsv (variant, task, dev and test scores, minutes, the dev score after each epoch).
 """
 
 from __future__ import annotations
@@ -60,7 +60,9 @@ def main(argv: list[str]) -> None:
         metrics = json.loads((out / args.name / "metrics.json").read_text())
         key = "f1" if args.task == "ner" else "micro_f1"
         task = "ner" if args.task == "ner" else "events"
-        row = f"{args.name}\t{task}\tdev {metrics[task]['dev'][key]:.4f}\ttest {metrics[task]['test'][key]:.4f}\t{minutes:.1f} min\t{' '.join(args.overrides)}"
+        history = json.loads((out / args.name / "history.json").read_text())[task]
+        curve = " ".join(f"{h[f'eval_{key}']:.3f}" for h in history if f"eval_{key}" in h)
+        row = f"{args.name}\t{task}\tdev {metrics[task]['dev'][key]:.4f}\ttest {metrics[task]['test'][key]:.4f}\t{minutes:.1f} min\tdev by epoch {curve}\t{' '.join(args.overrides)}"
         print(row, flush=True)
         with open(out / "results.tsv", "a", encoding="utf-8") as handle:
             handle.write(row + "\n")

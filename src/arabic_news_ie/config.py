@@ -99,6 +99,7 @@ class TaskConfig:
     epochs: int | None = None  # None: training.epochs
     learning_rate: float | None = None  # None: training.learning_rate
     head_learning_rate: float | None = None  # the new classifier head's rate; None: the same as the encoder's
+    freeze_layers: int = 0  # pre-trained encoders: the embeddings and this many lower layers stay fixed
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,9 @@ class EventsConfig(TaskConfig):
     problem_type: str = "auto"  # auto (from the data) | multi_label (sentence events) | single_label (classes)
     init_from: str | None = None  # start from this encoder; "ner" = this run's trained NER model
     pooling: str = "cls"  # cls (BERT's pooler, stock) | mean (mean of the last hidden states)
+    pooled_norm: str = "none"  # none | layernorm: normalise the mean-pooled vector before the head
+    bias_init: str = "zero"  # zero | prior: output biases start at each type's train log-odds (weights x 0.1)
+    input_prefix: str = ""  # words put before every sentence's words, e.g. e5's "query: " (offsets unaffected)
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,8 @@ _CHOICES = {
     "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
     "events.problem_type": ("auto", "multi_label", "single_label"),
     "events.pooling": ("cls", "mean"),
+    "events.pooled_norm": ("none", "layernorm"),
+    "events.bias_init": ("zero", "prior"),
     "ner.decoding": METHODS,
 }
 
@@ -227,9 +233,11 @@ def _apply_override(raw: dict, item: str) -> None:
         if not isinstance(node, dict):
             raise ConfigError(f"--set {item!r}: {part} is not a section")
     try:
-        node[leaf] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
     except yaml.YAMLError:
-        node[leaf] = value
+        parsed = value
+    # a mapping is never a --set value: "events.input_prefix=query: " means the string
+    node[leaf] = value if isinstance(parsed, dict) else parsed
 
 
 def _build(cls: type, raw: object, prefix: str):

@@ -86,13 +86,19 @@ def plan_windows(token_counts: list[int], max_tokens: int, stride: int) -> list[
         start = next_start
 
 
-def encode_windows(tokenizer, ids_per_word: list[list[int]], max_length: int, stride: int) -> list[Window]:
-    """Windows of [CLS] + sub-words + [SEP] covering every word at least once."""
-    budget = max_length - 2
+def encode_windows(
+    tokenizer, ids_per_word: list[list[int]], max_length: int, stride: int, prefix_ids: tuple[int, ...] = ()
+) -> list[Window]:
+    """Windows of [CLS] + prefix + sub-words + [SEP] covering every word at least once.
+
+    ``prefix_ids`` (e.g. e5's ``"query: "``) open every window and belong to no word, so they change
+    neither word indices nor character offsets; they take their share of the window's budget.
+    """
+    budget = max_length - 2 - len(prefix_ids)
     counts = [len(ids) for ids in ids_per_word]
     windows = []
     for word_start, word_end in plan_windows(counts, budget, stride):
-        input_ids, word_ids = [tokenizer.cls_token_id], [None]
+        input_ids, word_ids = [tokenizer.cls_token_id, *prefix_ids], [None] * (1 + len(prefix_ids))
         for index in range(word_start, word_end):
             input_ids.extend(ids_per_word[index])
             word_ids.extend([index] * len(ids_per_word[index]))
@@ -152,19 +158,29 @@ def document_units(articles: list[Article]) -> list[Unit]:
     return [Unit(i, 0, len(a.text), word_spans(a.text)) for i, a in enumerate(articles)]
 
 
+def prefix_token_ids(tokenizer, prefix: str) -> tuple[int, ...]:
+    """The sub-word ids of an input prefix, tokenised word by word like the text it precedes."""
+    return tuple(i for ids in word_token_ids(tokenizer, prefix.split(), 64) for i in ids) if prefix.strip() else ()
+
+
 def encode_units(
-    tokenizer, texts: list[str], units: list[Unit], max_length: int, stride: int, preprocess=None
+    tokenizer, texts: list[str], units: list[Unit], max_length: int, stride: int, preprocess=None, prefix: str = ""
 ) -> Encoded:
-    """Tokenise every unit's words and cut them into windows of at most ``max_length`` tokens."""
+    """Tokenise every unit's words and cut them into windows of at most ``max_length`` tokens, each
+    opening with ``prefix``'s tokens after [CLS] (e5's ``"query: "``; none by default)."""
     encoded = Encoded()
+    prefix_ids = prefix_token_ids(tokenizer, prefix)
+    if len(prefix_ids) > (max_length - 2) // 2:
+        raise ValueError(f"input prefix {prefix!r} takes {len(prefix_ids)} of the window's {max_length} tokens")
     forms = [model_forms(texts[unit.article_index], unit.spans, preprocess) for unit in units]
     # one tokenizer call for all words of all units: per-call overhead dominates on short sentences
-    flat_ids = word_token_ids(tokenizer, [form for unit_forms in forms for form in unit_forms], max_length - 2)
+    budget = max_length - 2 - len(prefix_ids)
+    flat_ids = word_token_ids(tokenizer, [form for unit_forms in forms for form in unit_forms], budget)
     offset = 0
     for unit_index, unit_forms in enumerate(forms):
         ids_per_word = flat_ids[offset : offset + len(unit_forms)]
         offset += len(unit_forms)
-        windows = encode_windows(tokenizer, ids_per_word, max_length, stride)
+        windows = encode_windows(tokenizer, ids_per_word, max_length, stride, prefix_ids)
         encoded.windows.append(windows)
         for window_index, window in enumerate(windows):
             encoded.features.append({"input_ids": window.input_ids, "length": len(window.input_ids)})

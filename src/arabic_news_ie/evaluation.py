@@ -15,7 +15,7 @@ import numpy as np
 from .config import Config
 from .corpus import spans_to_bio
 from .encoding import Unit, document_units, sentence_units
-from .metrics import multilabel_scores, ner_scores, single_label_scores
+from .metrics import bootstrap_micro_f1, multilabel_scores, ner_scores, single_label_scores
 from .model_files import find_components
 from .predictor import EventClassifier, Tagger, load
 from .schema import Article
@@ -96,7 +96,12 @@ def score_classifier(
     probs = event_unit_probs(classifier, articles, batch_size) if probs is None else probs
     predicted = classifier.decide(probs)
     if classifier.multi_label:
-        return multilabel_scores(gold_events(articles), predicted, classifier.labels)
+        gold = gold_events(articles)
+        scores = multilabel_scores(gold, predicted, classifier.labels)
+        articles_of = [i for i, a in enumerate(articles) for _ in a.sentences]
+        scores["micro_f1_ci95"] = list(bootstrap_micro_f1(gold, predicted, articles_of))
+        scores["sentences"], scores["articles"] = len(gold), len(articles)
+        return scores
     return single_label_scores([a.label for a in articles], predicted, classifier.labels)
 
 

@@ -107,13 +107,16 @@ def _ordered_trainer_class():
     return OrderedEvalTrainer
 
 
+HEAD_MODULES = ("classifier", "pooled_norm")  # new, randomly initialised modules: the head's learning rate
+
+
 def _parameter_groups(trainer, head_learning_rate: float) -> list[dict]:
-    """AdamW groups by (head or encoder, decayed or not): the ``classifier`` head at its own rate."""
+    """AdamW groups by (head or encoder, decayed or not): the new head (``HEAD_MODULES``) at its own rate."""
     decay = set(trainer.get_decay_parameter_names(trainer.model))
     groups: dict[tuple[bool, bool], list] = {}
     for name, param in trainer.model.named_parameters():
         if param.requires_grad:
-            groups.setdefault((name.startswith("classifier"), name in decay), []).append(param)
+            groups.setdefault((name.startswith(HEAD_MODULES), name in decay), []).append(param)
     return [
         {
             "params": params,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
@@ -54,6 +55,35 @@ def multilabel_scores(gold: list[set[str]], predicted: list[set[str]], labels: l
         "macro_f1": sum(s["f1"] for s in per_type.values()) / max(len(per_type), 1),
         "per_type": per_type,
     }
+
+
+def bootstrap_micro_f1(
+    gold: list[set[str]], predicted: list[set[str]], groups: list[int], samples: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """95% percentile interval of micro-F1 when whole groups (articles) are resampled with replacement.
+
+    Sentences of one article are not independent (one story, one annotator, one topic), so the interval
+    resamples articles, not sentences. Deterministic for a given ``seed``.
+
+    >>> gold = [{"LIFE"}, {"LIFE"}, set(), {"MOVEMENT"}]
+    >>> bootstrap_micro_f1(gold, gold, [0, 0, 1, 2])
+    (1.0, 1.0)
+    """
+    n_groups = max(groups) + 1 if groups else 0
+    counts = np.zeros((n_groups, 3))  # per group: tp, fp, fn
+    for g, p, group in zip(gold, predicted, groups):
+        counts[group] += (len(g & p), len(p - g), len(g - p))
+    if n_groups == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    drawn = counts[rng.integers(0, n_groups, size=(samples, n_groups))].sum(axis=1)  # (samples, 3)
+    tp, fp, fn = drawn.T
+    # a draw with nothing to find and nothing predicted has no F1; it is left out, not counted as 0
+    f1 = np.divide(2 * tp, 2 * tp + fp + fn, out=np.full_like(tp, np.nan), where=(2 * tp + fp + fn) > 0)
+    if np.isnan(f1).all():
+        return (0.0, 0.0)
+    low, high = np.nanpercentile(f1, [2.5, 97.5])
+    return (round(float(low), 4), round(float(high), 4))
 
 
 def single_label_scores(gold: list[str], predicted: list[str], labels: list[str]) -> dict:

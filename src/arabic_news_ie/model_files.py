@@ -40,10 +40,11 @@ class InferenceSettings:
     iob_prior: TagPrior | None = None  # NER: the tag prior at the weight tuned on dev
     event_threshold: float = 0.5  # events (multi-label): the probability tuned on dev
     multi_label: bool = True  # events: sentence event sets, or one class per document
+    input_prefix: str = ""  # events: words every window starts with after [CLS] (e5's "query: ")
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self) | {"iob_prior": self.iob_prior.to_dict() if self.iob_prior else None}
-        unused = ("event_threshold", "multi_label") if self.task == "ner" else ("iob_prior",)
+        unused = ("event_threshold", "multi_label", "input_prefix") if self.task == "ner" else ("iob_prior",)
         return {key: value for key, value in data.items() if key not in unused}
 
     @classmethod

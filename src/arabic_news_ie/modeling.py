@@ -86,11 +86,15 @@ def build_model(
     problem_type: str | None = None,
     init_from: str | None = None,
     pooling: str = "cls",
+    pooled_norm: str = "none",
+    freeze_layers: int = 0,
 ):
     """A fresh model for ``task`` ("ner" or "events"): small BERT from scratch, or a pre-trained encoder.
 
     ``pooling="mean"`` (events, pre-trained encoders): classify the mean of the last hidden states instead
-    of BERT's pooler over [CLS] (see :func:`mean_pooled_class`).
+    of BERT's pooler over [CLS] (see :func:`mean_pooled_class`), after a LayerNorm when
+    ``pooled_norm="layernorm"``. ``freeze_layers``: the embeddings and that many lower layers keep their
+    pre-trained weights (no gradients, no optimizer state, no backward pass through them).
 
     ``init_from`` (a local directory, e.g. an MLM-pretrained small encoder) overrides ``cfg.name_or_path``.
     """
@@ -104,6 +108,7 @@ def build_model(
     source = resolve(source)
     if task == "events" and pooling == "mean":
         auto = mean_pooled_class()
+        kwargs["pooled_norm"] = pooled_norm
     # a different head (an NER tagger's encoder reused for events, a new label set) is re-initialised
     model = auto.from_pretrained(
         source,
@@ -117,7 +122,42 @@ def build_model(
         # note: the Trainer's optimizer only takes parameters that require grad, so frozen rows cost no
         # Adam state either (most of a multilingual encoder's parameters are its word embeddings)
         model.get_input_embeddings().weight.requires_grad_(False)
+    if freeze_layers:
+        freeze_lower_layers(model, freeze_layers)
     return model
+
+
+def freeze_lower_layers(model, count: int) -> None:
+    """Keep the embeddings and the ``count`` lowest encoder layers at their pre-trained weights."""
+    encoder = model.base_model
+    layers = encoder.encoder.layer
+    if not 0 < count <= len(layers):
+        raise ValueError(f"freeze_layers must be between 0 and the encoder's {len(layers)} layers, got {count}")
+    encoder.embeddings.requires_grad_(False)
+    for layer in layers[:count]:
+        layer.requires_grad_(False)
+
+
+def init_head_from_prior(model, frequencies, multi_label: bool, weight_scale: float = 0.1) -> None:
+    """Start the classifier at the train label frequencies instead of p = 0.5 for every type.
+
+    Multi-label (sigmoid): bias_k = log(p_k / (1 - p_k)); single-label (softmax): bias_k = log(p_k).
+    The weights are scaled down so that the prior dominates the first steps and the encoder's first
+    gradients are not those of pushing every output down.
+
+    >>> import torch
+    >>> head = torch.nn.Module(); head.classifier = torch.nn.Linear(4, 2)
+    >>> init_head_from_prior(head, [0.1, 0.5], multi_label=True)
+    >>> [round(b, 3) for b in head.classifier.bias.tolist()]
+    [-2.197, 0.0]
+    """
+    import torch
+
+    p = torch.tensor(frequencies, dtype=torch.float64).clamp(1e-4, 1 - 1e-4)
+    bias = torch.log(p / (1 - p)) if multi_label else torch.log(p)
+    with torch.no_grad():
+        model.classifier.bias.copy_(bias.to(model.classifier.bias.dtype))
+        model.classifier.weight.mul_(weight_scale)
 
 
 def _has_safetensors(source: str) -> bool | None:
@@ -175,14 +215,21 @@ def mean_pooled_class():
     from transformers.modeling_outputs import SequenceClassifierOutput
 
     class MeanPooledBertForSequenceClassification(BertForSequenceClassification):
-        def __init__(self, config):
+        def __init__(self, config, pooled_norm: str | None = None):
+            if pooled_norm is not None:  # a new model; a saved one has it in its config.json
+                config.pooled_norm = pooled_norm
             super().__init__(config)
             self.bert.pooler = None
+            # e5's pooled vectors lie in a narrow cone; a LayerNorm centres and scales them for the head
+            norm = getattr(config, "pooled_norm", "none")
+            self.pooled_norm = torch.nn.LayerNorm(config.hidden_size) if norm == "layernorm" else None
 
         def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
             hidden = self.bert(input_ids, attention_mask=attention_mask, return_dict=True).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, seq, 1)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, hidden)
+            if self.pooled_norm is not None:
+                pooled = self.pooled_norm(pooled)
             logits = self.classifier(self.dropout(pooled))
             loss = None
             if labels is not None:

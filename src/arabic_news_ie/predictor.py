@@ -55,7 +55,7 @@ class Component:
     def encode(self, texts: list[str], units: list[Unit]) -> Encoded:
         """The units' windows as model features (``encoding.encode_units`` with this model's settings)."""
         s = self.settings
-        return encode_units(self.tokenizer, texts, units, s.max_length, s.stride, self.preprocess)
+        return encode_units(self.tokenizer, texts, units, s.max_length, s.stride, self.preprocess, s.input_prefix)
 
     def logits(self, features: list[dict], batch_size: int) -> list[np.ndarray]:
         """Per feature, its logits: (seq, labels) for NER, (labels,) for classification.

@@ -96,9 +96,9 @@ def event_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproc
     encoded, gold = {}, {}
     for name, articles in splits.items():
         units = sentence_units(articles) if multi_label else document_units(articles)
-        enc = encode_units(
-            tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess
-        )
+        texts = [a.text for a in articles]
+        m = cfg.model
+        enc = encode_units(tokenizer, texts, units, m.max_length, m.stride, preprocess, cfg.events.input_prefix)
         if multi_label:
             gold[name] = gold_events(articles)
             add_class_labels(enc, [[label2id[t] for t in ts if t in label2id] for ts in gold[name]], len(labels), True)

@@ -21,7 +21,14 @@ from .encoding import Encoded, model_forms, word_spans
 from .evaluation import score_classifier, score_tagger
 from .metrics import ner_scores
 from .model_files import InferenceSettings, write_settings
-from .modeling import arabert_preprocessor, build_model, load_tokenizer, train_tokenizer, word_preprocessor
+from .modeling import (
+    arabert_preprocessor,
+    build_model,
+    init_head_from_prior,
+    load_tokenizer,
+    train_tokenizer,
+    word_preprocessor,
+)
 from .predictor import EventClassifier, Tagger
 from .schema import Article
 from .splits import DataError, load_splits
@@ -168,7 +175,7 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     from .hf_trainer import fit, predict_logits
 
     data = ner_data(cfg, splits, tokenizer, preprocess)
-    model = build_model("ner", cfg.model, tokenizer, data.labels)
+    model = build_model("ner", cfg.model, tokenizer, data.labels, freeze_layers=cfg.ner.freeze_layers)
     tagger = Tagger(model, tokenizer, _settings(cfg, "ner", iob_prior=data.prior))
     decoding = cfg.ner.decoding
 
@@ -212,8 +219,13 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
         problem,
         init_from=_init_from(cfg, output),
         pooling=cfg.events.pooling,
+        pooled_norm=cfg.events.pooled_norm,
+        freeze_layers=cfg.events.freeze_layers,
     )
-    classifier = EventClassifier(model, tokenizer, _settings(cfg, "events", multi_label=data.multi_label))
+    if cfg.events.bias_init == "prior":
+        init_head_from_prior(model, label_frequencies(data), data.multi_label)
+    settings = _settings(cfg, "events", multi_label=data.multi_label, input_prefix=cfg.events.input_prefix)
+    classifier = EventClassifier(model, tokenizer, settings)
 
     def compute(split: str, logits) -> dict:
         # note: model selection scores each epoch at its own best dev threshold; at a fixed 0.5 an
@@ -235,6 +247,14 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
         results[split] = score_classifier(classifier, splits[split], probs=split_probs)
     _save(trainer, output / "events", classifier.settings)
     return results, trainer.state.log_history
+
+
+def label_frequencies(data: TaskData) -> list[float]:
+    """Each label's share of the train units: sentences with the event type, or documents of the class."""
+    gold = data.gold["train"]
+    if data.multi_label:
+        return [sum(label in unit for unit in gold) / max(len(gold), 1) for label in data.labels]
+    return [sum(label == unit for unit in gold) / max(len(gold), 1) for label in data.labels]
 
 
 def _init_from(cfg: Config, output: Path) -> str | None:

@@ -54,16 +54,11 @@ def summary_table(metrics: dict) -> str:
         events = metrics.get("events", {}).get(split)
         if events:
             keys = ("micro_f1", "macro_f1") + (("accuracy",) if "accuracy" in events else ())
-            rows += [("events", split, m, _with_interval(events, m)) for m in keys]
+            ci = events.get("micro_f1_ci95")  # the 95% bootstrap interval over articles, after micro-F1
+            rows += [("events", split, m, f"{events[m]:.3f}{f' {ci}' if m == 'micro_f1' and ci else ''}") for m in keys]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in rows]
     return "\n".join([lines[0], "-" * len(lines[0])] + lines[1:])
-
-
-def _with_interval(scores: dict, metric: str) -> str:
-    """A score, with its 95% bootstrap interval over articles where one was computed."""
-    interval = scores.get(f"{metric}_ci95")
-    return f"{scores[metric]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else f"{scores[metric]:.3f}"
 
 
 def plot_learning_curves(history: dict, path: Path) -> None:

@@ -30,6 +30,13 @@ class TaskData:
     prior: TagPrior | None = None  # NER: tag-bigram log-probabilities of the (unaugmented) train split
     label_sets: np.ndarray | None = None  # NER with partial labels: (targets, labels) allowed tags per target
 
+    def train_frequencies(self) -> list[float]:
+        """Each label's share of the train units: sentences with the event type, or documents of the class."""
+        gold = self.gold["train"]
+        if self.multi_label:
+            return [sum(label in unit for unit in gold) / max(len(gold), 1) for label in self.labels]
+        return [sum(label == unit for unit in gold) / max(len(gold), 1) for label in self.labels]
+
 
 def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess) -> TaskData:
     """Encode every split's sentences into windows labelled with IOB2 tag ids."""

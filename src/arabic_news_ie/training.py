@@ -223,7 +223,7 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
         freeze_layers=cfg.events.freeze_layers,
     )
     if cfg.events.bias_init == "prior":
-        init_head_from_prior(model, label_frequencies(data), data.multi_label)
+        init_head_from_prior(model, data.train_frequencies(), data.multi_label)
     settings = _settings(cfg, "events", multi_label=data.multi_label, input_prefix=cfg.events.input_prefix)
     classifier = EventClassifier(model, tokenizer, settings)
 
@@ -247,14 +247,6 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
         results[split] = score_classifier(classifier, splits[split], probs=split_probs)
     _save(trainer, output / "events", classifier.settings)
     return results, trainer.state.log_history
-
-
-def label_frequencies(data: TaskData) -> list[float]:
-    """Each label's share of the train units: sentences with the event type, or documents of the class."""
-    gold = data.gold["train"]
-    if data.multi_label:
-        return [sum(label in unit for unit in gold) / max(len(gold), 1) for label in data.labels]
-    return [sum(label == unit for unit in gold) / max(len(gold), 1) for label in data.labels]
 
 
 def _init_from(cfg: Config, output: Path) -> str | None:

@@ -2,6 +2,9 @@
 
 python benchmarks/event_probe.py [--config configs/default.yaml] [--prefix "query: "] [--threads 2]
 
+The config gives the data, the encoder and the prefix (``events.input_prefix``); it must not ask for
+per-word preprocessing (AraBERT's), which the probe does not apply.
+
 Each gold sentence is encoded exactly as the event classifier encodes it (same words, windows and
 prefix; ``encoding.encode_units``), mean-pooled over the last hidden states of the frozen pre-trained
 encoder (windows of one sentence averaged), and fed to one-vs-rest logistic regression with balanced
@@ -69,7 +72,7 @@ def decide(probs: np.ndarray, labels: list[str], threshold: float) -> list[set[s
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--config", default="configs/default.yaml")
-    parser.add_argument("--prefix", default="query: ")
+    parser.add_argument("--prefix", default=None, help="default: the config's events.input_prefix")
     parser.add_argument("--threads", type=int, default=0)
     args = parser.parse_args()
 
@@ -88,11 +91,12 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     started = time.time()
     cfg = load_config(args.config)
+    prefix = cfg.events.input_prefix if args.prefix is None else args.prefix
     splits = {name: articles for name, articles in load_splits(cfg.data).items() if articles}
     labels, _ = class_labels(cfg.data, splits["train"])
     tokenizer = load_tokenizer(cfg.model.name_or_path)
     model = AutoModel.from_pretrained(resolve(cfg.model.name_or_path), use_safetensors=True).eval()
-    x = {s: sentence_embeddings(model, tokenizer, a, cfg, args.prefix) for s, a in splits.items()}
+    x = {s: sentence_embeddings(model, tokenizer, a, cfg, prefix) for s, a in splits.items()}
     gold = {s: gold_events(a) for s, a in splits.items()}
     y = {s: np.array([[label in g for label in labels] for g in gold[s]], dtype=int) for s in splits}
     print(f"embedded {sum(len(v) for v in x.values())} sentences in {time.time() - started:.0f} s")
@@ -106,12 +110,12 @@ def main() -> None:
             if f1 > best[0]:
                 best = (f1, c, t, probe)
     _, c, threshold, probe = best
-    print(f"probe (prefix {args.prefix!r}): C {c}, threshold {threshold} chosen on dev")
+    print(f"probe (prefix {prefix!r}): C {c}, threshold {threshold} chosen on dev")
     for split in [s for s in splits if s != "train"]:
         predicted = decide(probe.predict_proba(x[split]), labels, threshold)
         scores = multilabel_scores(gold[split], predicted, labels)
         groups = [i for i, a in enumerate(splits[split]) for _ in a.sentences]
-        low, high = bootstrap_micro_f1(gold[split], predicted, groups)
+        low, high = bootstrap_micro_f1(gold[split], predicted, labels, groups)
         per_type = ", ".join(f"{k} {v['f1']:.2f} ({v['support']})" for k, v in scores["per_type"].items())
         print(f"{split}: micro-F1 {scores['micro_f1']:.3f} [{low:.3f}, {high:.3f}]  per type (support): {per_type}")
     print(f"total {time.time() - started:.0f} s")

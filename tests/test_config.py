@@ -31,12 +31,22 @@ def test_set_overrides_nested_keys_with_yaml_types():
         (["ner.init_from=ner"], "config key 'ner.init_from' does not apply to ner"),
         (["ner.pooling=mean"], "config key 'ner.pooling' does not apply to ner"),
         (["mlm.decoding=argmax"], "unknown config key 'mlm.decoding'"),
+        (["events.freeze_layers=2"], "config key 'events.freeze_layers' needs a pre-trained encoder"),
+        (["model.name_or_path=x/y", "ner.freeze_layers=-1"], "config key 'ner.freeze_layers' needs"),
+        (["events.pooled_norm=layernorm"], "config key 'events.pooled_norm' applies to events.pooling: mean"),
+        (["events.bias_init=ones"], "config key 'events.bias_init' must be one of zero, prior"),
     ],
 )
 def test_bad_keys_and_types_fail_in_one_line(overrides, message):
     with pytest.raises(ConfigError) as err:
         load_config(None, overrides)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_set_reads_a_mapping_for_a_mapping_field_and_the_text_for_a_string_field():
+    cfg = load_config(None, ["data.label_map={PERS: PER}", "events.input_prefix=query: "])
+    assert cfg.data.label_map == {"PERS": "PER"}
+    assert cfg.events.input_prefix == "query: "
 
 
 def test_unreadable_and_invalid_yaml(tmp_path):

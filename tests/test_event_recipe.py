@@ -114,6 +114,36 @@ def test_freezing_more_layers_than_the_encoder_has_is_an_error():
         _events_model(freeze_layers=5)
 
 
+def test_freezing_n_layers_freezes_the_embeddings_and_exactly_the_n_lowest():
+    from transformers import BertConfig, BertForTokenClassification
+
+    from arabic_news_ie.modeling import freeze_lower_layers
+
+    model = BertForTokenClassification(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=3,
+                                                  num_attention_heads=2, intermediate_size=16))  # fmt: skip
+    freeze_lower_layers(model, 2)
+    trainable = [any(p.requires_grad for p in layer.parameters()) for layer in model.bert.encoder.layer]
+    assert trainable == [False, False, True]
+    assert not any(p.requires_grad for p in model.bert.embeddings.parameters())
+    assert model.classifier.weight.requires_grad
+
+
+def test_the_labels_outside_the_label_set_do_not_count_in_the_interval():
+    gold, predicted = [{"LIFE", "OTHER"}, {"LIFE"}], [{"LIFE"}, {"LIFE"}]
+    assert bootstrap_micro_f1(gold, predicted, ["LIFE"], [0, 1]) == (1.0, 1.0)
+    assert bootstrap_micro_f1(gold, predicted, ["LIFE"], [7, 3]) == (1.0, 1.0)  # any group ids
+
+
+def test_the_trained_prefix_is_saved_with_the_model_and_used_by_the_pipeline(tiny_run):
+    from arabic_news_ie import Pipeline
+
+    config = json.loads((tiny_run / "events" / "config.json").read_text())
+    assert config["arabic_news_ie"]["input_prefix"] == "query: "  # configs/default.yaml's prefix
+    nlp = Pipeline.from_pretrained(tiny_run, device="cpu")
+    assert nlp.events.settings.input_prefix == "query: "
+    assert "input_prefix" not in json.loads((tiny_run / "ner" / "config.json").read_text())["arabic_news_ie"]
+
+
 def test_bootstrap_interval_holds_the_point_estimate_and_narrows_with_more_articles():
     rng = np.random.default_rng(1)
 
@@ -124,7 +154,7 @@ def test_bootstrap_interval_holds_the_point_estimate_and_narrows_with_more_artic
                 g = {t for t in TYPES if rng.random() < 0.2}
                 p = {t for t in TYPES if (t in g) != (rng.random() < 0.15)}  # 15% of decisions flipped
                 gold.append(g), predicted.append(p), groups.append(article)
-        return gold, predicted, groups
+        return gold, predicted, TYPES, groups
 
     small, large = sample(15), sample(300)
     low_s, high_s = bootstrap_micro_f1(*small)

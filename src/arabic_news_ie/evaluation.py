@@ -99,7 +99,7 @@ def score_classifier(
         gold = gold_events(articles)
         scores = multilabel_scores(gold, predicted, classifier.labels)
         articles_of = [i for i, a in enumerate(articles) for _ in a.sentences]
-        scores["micro_f1_ci95"] = list(bootstrap_micro_f1(gold, predicted, articles_of))
+        scores["micro_f1_ci95"] = list(bootstrap_micro_f1(gold, predicted, classifier.labels, articles_of))
         scores["sentences"], scores["articles"] = len(gold), len(articles)
         return scores
     return single_label_scores([a.label for a in articles], predicted, classifier.labels)

@@ -77,7 +77,8 @@ def _ordered_trainer_class():
             self.generator.manual_seed(self.seed + int(epoch))
 
     class OrderedEvalTrainer(Trainer):
-        """Trainer whose evaluation keeps dataset order and whose training order is resumable.
+        """Trainer whose evaluation keeps dataset order (``fit`` and ``predict_logits`` hand it features
+        sorted by length and put the predictions back) and whose training order is resumable.
 
         note: with train_sampling_strategy="group_by_length", transformers 5 also length-groups (and so
         reorders) evaluation batches; our metrics merge windows back by position, so order must hold.
@@ -107,7 +108,7 @@ def _ordered_trainer_class():
     return OrderedEvalTrainer
 
 
-HEAD_MODULES = ("classifier", "pooled_norm")  # new, randomly initialised modules: the head's learning rate
+HEAD_MODULES = ("classifier", "pooled_norm")  # modules the pre-trained encoder lacks: the head's learning rate
 
 
 def _parameter_groups(trainer, head_learning_rate: float) -> list[dict]:
@@ -151,14 +152,15 @@ def fit(
     if not resume and checkpoints.exists():
         shutil.rmtree(checkpoints)
     collator = DataCollatorForTokenClassification(tokenizer) if name == "ner" else DataCollatorWithPadding(tokenizer)
+    dev_features, restore = length_sorted(data.encoded["dev"].features)
     trainer = _ordered_trainer_class()(
         model=model,
         args=training_arguments(cfg, task, checkpoints, metric),
         data_collator=collator,
         train_dataset=Dataset.from_list(data.encoded["train"].features),
-        eval_dataset=Dataset.from_list(data.encoded["dev"].features),
+        eval_dataset=Dataset.from_list(dev_features),
         processing_class=tokenizer,
-        compute_metrics=lambda prediction: compute("dev", prediction.predictions),
+        compute_metrics=lambda prediction: compute("dev", prediction.predictions[restore]),
         compute_loss_func=partial_label_loss(data.label_sets) if data.label_sets is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
     )
@@ -204,8 +206,21 @@ def predict_logits(trainer, encoded) -> np.ndarray:
     precision and processes as in training); the caller merges and decodes them through ``predictor.py``."""
     from datasets import Dataset
 
+    features, restore = length_sorted(encoded.features)
     compute, trainer.compute_metrics = trainer.compute_metrics, None
     try:
-        return trainer.predict(Dataset.from_list(encoded.features)).predictions
+        return trainer.predict(Dataset.from_list(features)).predictions[restore]
     finally:
         trainer.compute_metrics = compute
+
+
+def length_sorted(features: list[dict]) -> tuple[list[dict], np.ndarray]:
+    """Features longest first, so that evaluation batches are padded to similar lengths, and the index
+    that puts rows predicted in that order back into the features' own order.
+
+    >>> sorted_features, restore = length_sorted([{"input_ids": [1]}, {"input_ids": [1, 2, 3]}, {"input_ids": [1, 2]}])
+    >>> [len(f["input_ids"]) for f in sorted_features], np.array(["c", "b", "a"])[restore].tolist()
+    ([3, 2, 1], ['a', 'c', 'b'])
+    """
+    order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
+    return [features[i] for i in order], np.argsort(np.array(order, dtype=np.int64))

@@ -58,23 +58,33 @@ def multilabel_scores(gold: list[set[str]], predicted: list[set[str]], labels: l
 
 
 def bootstrap_micro_f1(
-    gold: list[set[str]], predicted: list[set[str]], groups: list[int], samples: int = 1000, seed: int = 0
+    gold: list[set[str]],
+    predicted: list[set[str]],
+    labels: list[str],
+    groups: list[int],
+    samples: int = 1000,
+    seed: int = 0,
 ) -> tuple[float, float]:
     """95% percentile interval of micro-F1 when whole groups (articles) are resampled with replacement.
 
     Sentences of one article are not independent (one story, one annotator, one topic), so the interval
     resamples articles, not sentences. Deterministic for a given ``seed``.
 
+    Only ``labels`` are counted, as in :func:`multilabel_scores`.
+
     >>> gold = [{"LIFE"}, {"LIFE"}, set(), {"MOVEMENT"}]
-    >>> bootstrap_micro_f1(gold, gold, [0, 0, 1, 2])
+    >>> bootstrap_micro_f1(gold, gold, ["LIFE", "MOVEMENT"], [0, 0, 1, 2])
     (1.0, 1.0)
     """
-    n_groups = max(groups) + 1 if groups else 0
-    counts = np.zeros((n_groups, 3))  # per group: tp, fp, fn
-    for g, p, group in zip(gold, predicted, groups):
-        counts[group] += (len(g & p), len(p - g), len(g - p))
-    if n_groups == 0:
+    if not groups:
         return (0.0, 0.0)
+    known = set(labels)
+    _, group_index = np.unique(np.asarray(groups), return_inverse=True)  # (sentences,) in 0..n_groups-1
+    counts = np.zeros((group_index.max() + 1, 3))  # per group: tp, fp, fn
+    for g, p, group in zip(gold, predicted, group_index, strict=True):
+        g, p = g & known, p & known
+        counts[group] += (len(g & p), len(p - g), len(g - p))
+    n_groups = len(counts)
     rng = np.random.default_rng(seed)
     drawn = counts[rng.integers(0, n_groups, size=(samples, n_groups))].sum(axis=1)  # (samples, 3)
     tp, fp, fn = drawn.T

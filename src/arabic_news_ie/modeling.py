@@ -128,7 +128,14 @@ def build_model(
 
 
 def freeze_lower_layers(model, count: int) -> None:
-    """Keep the embeddings and the ``count`` lowest encoder layers at their pre-trained weights."""
+    """Keep the embeddings and the ``count`` lowest encoder layers at their pre-trained weights.
+
+    >>> from transformers import BertConfig, BertModel
+    >>> encoder = BertModel(BertConfig(vocab_size=9, hidden_size=4, num_hidden_layers=2, num_attention_heads=1))
+    >>> freeze_lower_layers(encoder, 1)
+    >>> [layer.output.dense.weight.requires_grad for layer in encoder.encoder.layer]
+    [False, True]
+    """
     encoder = model.base_model
     layers = encoder.encoder.layer
     if not 0 < count <= len(layers):
@@ -208,7 +215,8 @@ def mean_pooled_class():
 
     e5 was trained with mean pooling and ships no pooler weights, so the stock head would start its pooler
     from random. The saved directory is a stock BERT checkpoint (same weight names; the unused pooler is
-    absent) whose ``architectures`` names this class; ``model_files.load_model`` loads it with it.
+    absent; ``pooled_norm.*`` added when ``pooled_norm: layernorm``) whose ``architectures`` names this class;
+    ``model_files.load_model`` loads it with it (the stock class would drop the pooling and the LayerNorm).
     """
     import torch
     from transformers import BertForSequenceClassification

@@ -204,10 +204,9 @@ def _check_choices(cfg: Config) -> Config:
         _check_extra(f"data.extra[{i}]", source)
     if cfg.model.stride >= cfg.model.max_length - 2:
         raise ConfigError("config key 'model.stride' must be smaller than model.max_length - 2")
-    pretrained = {"ner": cfg.model.name_or_path, "events": cfg.model.name_or_path or cfg.events.init_from}
-    for task, encoder in pretrained.items():
-        frozen = getattr(cfg, task).freeze_layers
-        if frozen < 0 or (frozen and not encoder):
+    encoders = {"ner": cfg.model.name_or_path, "events": cfg.model.name_or_path or cfg.events.init_from}
+    for task, encoder in encoders.items():
+        if getattr(cfg, task).freeze_layers < 0 or (getattr(cfg, task).freeze_layers and not encoder):
             raise ConfigError(f"config key '{task}.freeze_layers' needs a pre-trained encoder and a count >= 0")
     if cfg.events.pooled_norm != "none" and cfg.events.pooling != "mean":
         raise ConfigError("config key 'events.pooled_norm' applies to events.pooling: mean only")
@@ -243,19 +242,16 @@ def _apply_override(raw: dict, item: str) -> None:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         parsed = value
-    # a string field takes the text as written: "events.input_prefix=query: " is not the mapping {query: None}
     node[leaf] = value if isinstance(parsed, dict) and _is_text_field(key) else parsed
 
 
 def _is_text_field(key: str) -> bool:
-    """Whether ``section.name`` names a ``str`` (or ``str | None``) field of the config."""
-    cls: object = Config
+    """Whether ``section.name`` is a ``str`` field: its ``--set`` value is the text as written
+    (``events.input_prefix=query: `` is not the mapping ``{query: None}``)."""
+    hint: object = Config
     for part in key.split("."):
-        hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
-        if part not in hints:
-            return False
-        cls = hints[part]
-    return str in (typing.get_args(cls) if isinstance(cls, types.UnionType) else (cls,))
+        hint = typing.get_type_hints(hint).get(part) if dataclasses.is_dataclass(hint) else None
+    return str in (typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,))
 
 
 def _build(cls: type, raw: object, prefix: str):

@@ -1,12 +1,14 @@
-"""Inference throughput on real articles: Pipeline (fp32, int8) vs transformers.pipeline vs bare forward.
+"""Inference throughput on real articles: Pipeline (both tasks, fp32 and int8) vs one bare forward of the
+encoder vs transformers.pipeline (NER only).
 
-    python benchmarks/inference.py --model runs/default [--articles 200] [--threads 2]
+    python benchmarks/inference.py --model runs/default [--articles 120] [--threads 2]
 
-NER only, same model, same articles (../shared/corpora/ant-news when present, else our test split).
-Prints a Markdown table: articles/s, words/s, and each row's share of the bare-forward throughput, the
-int8/fp32 word-label agreement, and where the fp32 Pipeline's time goes: tokenising and windowing, the
+Same model, same articles (../shared/corpora/ant-news when present, else our test split). Prints a
+Markdown table: articles/s, words/s, and each row's share of the bare-forward throughput (the encoder
+once over the sentence windows: the compute limit of one pass), the int8/fp32 agreement (word labels,
+entity sets, sentence event sets), and where the fp32 NER path's time goes: tokenising and windowing, the
 forward over sentence windows, merging and decoding, against a forward over the same tokens packed into
-full windows (no padding, no sentence boundaries: the encoder's compute limit on this text).
+full windows (no padding, no sentence boundaries).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main() -> None:
     import torch
 
     from arabic_news_ie import Pipeline
+    from arabic_news_ie.model_files import find_components
     from arabic_news_ie.predictor import load
     from arabic_news_ie.text import words
 
@@ -56,27 +59,51 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     texts, source = load_texts(args.articles)
     n_words = sum(len(words(t)) for t in texts)
-    ner_dir = Path(args.model) / "ner"
-    fp32 = Pipeline(load(ner_dir, "cpu"), None, skip_noise=False)
-    int8 = Pipeline(load(ner_dir, "cpu", quantize=True), None, skip_noise=False)
+    parts = {task: load(d, "cpu") for task, d in find_components(Path(args.model)).items()}
+    fp32 = Pipeline(parts["ner"], parts.get("events"), skip_noise=False)
+    int8 = Pipeline.from_pretrained(args.model, device="cpu", quantize=True, skip_noise=False)
+    tasks = "NER + events" if fp32.events else "NER"
     rows = []
-    fp32_results = _pipeline_row(rows, "Pipeline fp32", fp32, texts)
-    int8_results = _pipeline_row(rows, "Pipeline int8", int8, texts)
-    rows.append(_hf_pipeline_row(ner_dir, texts))
+    fp32_results = _pipeline_row(rows, f"Pipeline fp32, {tasks}", fp32, texts)
+    int8_results = _pipeline_row(rows, f"Pipeline int8, {tasks}", int8, texts)
+    if fp32.events:
+        _pipeline_row(rows, "Pipeline fp32, NER only", Pipeline(parts["ner"], None, skip_noise=False), texts)
+    rows.append(_hf_pipeline_row(Path(args.model) / "ner", texts))
 
     # the compute limit: the encoder's bare forward over the same windows, length-sorted, no tokenising
     component = fp32.ner
     units, features = _bare_inputs(component, texts)
     seconds, _ = timed(lambda: _bare_forward(component, features))
-    rows.append(("bare forward (compute limit)", 64, seconds))
-    agree, total = _label_agreement(fp32_results, int8_results, texts, words)
+    rows.append(("bare forward of the encoder, once (compute limit)", 64, seconds))
 
-    print(
-        f"{len(texts)} articles, {n_words} words, {source}; model {args.model}/ner; torch threads {torch.get_num_threads()}\n"
-    )
+    print(f"{len(texts)} articles, {n_words} words, {source}; model {args.model}; "
+          f"shared encoder: {fp32.shared_encoder}; torch threads {torch.get_num_threads()}\n")  # fmt: skip
     _print_rows(rows, len(texts), n_words, bare_rate=len(texts) / seconds)
-    print(f"\nint8 vs fp32 word-label agreement: {100 * agree / max(total, 1):.2f}% of {total} words")
+    same_words, jaccard, same_events = agreement(fp32_results, int8_results)
+    print(f"\nint8 vs fp32: word labels {same_words:.2%} equal, entity sets Jaccard {jaccard:.3f}, "
+          f"sentence event sets {same_events:.2%} equal")  # fmt: skip
     stage_breakdown(component, texts, units, features, n_words)
+
+
+def agreement(expected, results) -> tuple[float, float, float]:
+    """(word-label agreement, entity-set Jaccard over (article, start, end, label), share of sentences
+    with the same event set) of ``results`` against ``expected``."""
+    from arabic_news_ie.text import words
+
+    same_words = total_words = same_sentences = total_sentences = 0
+    ours, theirs = set(), set()
+    for i, (a, b) in enumerate(zip(expected, results)):
+        labels_a, labels_b = _word_labels(a.text, a.entities, words), _word_labels(b.text, b.entities, words)
+        same_words += sum(x == y for x, y in zip(labels_a, labels_b))
+        total_words += len(labels_a)
+        ours |= {(i, e.start, e.end, e.label) for e in a.entities}
+        theirs |= {(i, e.start, e.end, e.label) for e in b.entities}
+        for s, t in zip(a.sentences, b.sentences):
+            if not s.skipped:
+                same_sentences += {x for x, _ in s.events} == {x for x, _ in t.events}
+                total_sentences += 1
+    jaccard = len(ours & theirs) / max(len(ours | theirs), 1)
+    return same_words / max(total_words, 1), jaccard, same_sentences / max(total_sentences, 1)
 
 
 def _parse_args() -> argparse.Namespace:
@@ -111,7 +138,7 @@ def _hf_pipeline_row(ner_dir: Path, texts: list[str]) -> tuple[str, int, float]:
         seconds, _ = timed(lambda b=batch_size: tagger(sentence_texts, batch_size=b), repeat=1)
         if best is None or seconds < best[0]:
             best = (seconds, batch_size)
-    return ("transformers.pipeline", best[1], best[0])
+    return ("transformers.pipeline, NER only", best[1], best[0])
 
 
 def _bare_inputs(component, texts: list[str]) -> tuple[list, list[list[int]]]:
@@ -140,18 +167,8 @@ def _bare_forward(component, features: list[list[int]], batch_size: int = 64) ->
             component.model(input_ids=ids, attention_mask=mask)
 
 
-def _label_agreement(fp32_results, int8_results, texts: list[str], words) -> tuple[int, int]:
-    agree = total = 0
-    for a, b, text in zip(fp32_results, int8_results, texts):
-        tags_a = _word_labels(text, a.entities, words)
-        tags_b = _word_labels(text, b.entities, words)
-        agree += sum(x == y for x, y in zip(tags_a, tags_b))
-        total += len(tags_a)
-    return agree, total
-
-
 def _print_rows(rows: list, n_texts: int, n_words: int, bare_rate: float) -> None:
-    hf_rate = n_texts / rows[2][2]
+    hf_rate = n_texts / next(secs for name, _, secs in rows if name.startswith("transformers"))
     print("| runner | batch size | articles/s | words/s | × transformers.pipeline | % of bare forward |")
     print("|---|---|---|---|---|---|")
     for name, batch_size, secs in rows:

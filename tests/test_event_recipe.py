@@ -36,7 +36,10 @@ def test_a_prefix_opens_every_window_and_takes_its_share_of_the_budget():
 
 
 def _tiny_cfg(corpus, *overrides):
-    return load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + [f"data.train={corpus}", *overrides])
+    separate = "model.shared_encoder=false"  # the event classifier on its own encoder, as --task events trains it
+    return load_config(
+        ROOT / "configs" / "default.yaml", TINY_OVERRIDES + [f"data.train={corpus}", separate, *overrides]
+    )
 
 
 def test_training_and_the_pipeline_encode_sentences_with_the_same_prefix(tiny_corpus):
@@ -71,7 +74,7 @@ def test_prior_initialised_biases_start_every_type_near_its_train_frequency():
     ids = torch.tensor([tokenizer("قال الوزير في طهران")["input_ids"]])
     with torch.no_grad():
         before = torch.sigmoid(model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits)[0]
-        init_head_from_prior(model, [0.02, 0.1, 0.3], multi_label=True)
+        init_head_from_prior(model.classifier, [0.02, 0.1, 0.3], multi_label=True)
         after = torch.sigmoid(model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits)[0]
     assert before.tolist() != pytest.approx([0.02, 0.1, 0.3], abs=0.05)  # a fresh head says ~0.5
     assert after.tolist() == pytest.approx([0.02, 0.1, 0.3], abs=0.03)
@@ -141,7 +144,7 @@ def test_the_trained_prefix_is_saved_with_the_model_and_used_by_the_pipeline(tin
     assert config["arabic_news_ie"]["input_prefix"] == "query: "  # configs/default.yaml's prefix
     nlp = Pipeline.from_pretrained(tiny_run, device="cpu")
     assert nlp.events.settings.input_prefix == "query: "
-    assert "input_prefix" not in json.loads((tiny_run / "ner" / "config.json").read_text())["arabic_news_ie"]
+    assert json.loads((tiny_run / "ner" / "config.json").read_text())["arabic_news_ie"]["input_prefix"] == ""
 
 
 def test_bootstrap_interval_holds_the_point_estimate_and_narrows_with_more_articles():

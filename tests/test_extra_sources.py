@@ -77,21 +77,24 @@ def test_training_with_a_set_valued_label_map_keeps_our_label_set(tmp_path, tiny
 def test_head_learning_rate_gives_the_classifier_its_own_rate(tmp_path):
     from conftest import TINY_ENCODER
 
-    from arabic_news_ie.hf_trainer import _ordered_trainer_class, training_arguments
+    from arabic_news_ie.hf_trainer import _ordered_trainer_class, head_rates, training_arguments
     from arabic_news_ie.modeling import build_model
 
     cfg = load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + ["events.head_learning_rate=0.01"])
-    model = build_model("events", cfg.model, None, ["A", "B"], "multi_label_classification", pooling="mean")
+    model = build_model(
+        "events", cfg.model, None, ["A", "B"], "multi_label_classification", pooling="mean", pooled_norm="layernorm"
+    )
     from datasets import Dataset
 
     dev = Dataset.from_list([{"input_ids": [0, 5, 2], "labels": [1.0, 0.0]}])
     args = training_arguments(cfg, cfg.events, tmp_path, "micro_f1")
     trainer = _ordered_trainer_class()(model=model, args=args, eval_dataset=dev)
-    trainer.head_learning_rate = cfg.events.head_learning_rate
+    trainer.head_rates = head_rates(cfg.events.head_learning_rate)
     optimizer = trainer.create_optimizer()
     rate = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
     named = dict(model.named_parameters())
     assert rate[id(named["classifier.weight"])] == 0.01
+    assert rate[id(named["pooled_norm.weight"])] == 0.01
     assert rate[id(named["bert.encoder.layer.0.output.dense.weight"])] == cfg.training.learning_rate
     assert "bert.embeddings.word_embeddings.weight" not in {n for n, p in named.items() if id(p) in rate}  # frozen
     assert str(TINY_ENCODER) == cfg.model.name_or_path

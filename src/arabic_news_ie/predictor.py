@@ -20,8 +20,10 @@ import numpy as np
 from .corpus import bio_to_spans
 from .decoding import WEIGHTS, TagPrior, decode
 from .encoding import Encoded, Unit, Window, best_window, encode_units, word_spans
-from .model_files import InferenceSettings, ModelLoadError, load_model, save_model, write_settings
+from .model_files import InferenceSettings, ModelLoadError, load_model, quantize_for_cpu, save_model, write_settings
+from .quantization import read_calibration, save_calibration
 from .results import Entity, Events
+from .shared_encoder import encoder_digest
 
 THRESHOLDS = tuple(step / 100 for step in range(5, 96, 5))  # event thresholds tried on dev
 
@@ -47,10 +49,14 @@ class Component:
         other.settings = dataclasses.replace(self.settings, **changes)
         return other
 
+    calibration: dict | None = None  # int8: max |input| per channel of each Linear layer (quantization.py)
+
     def save(self, path: Path) -> None:
         """``save_pretrained`` model and tokenizer with this component's settings (tuned values included)."""
         write_settings(self.model, self.settings)
         save_model(self.model, self.tokenizer, path)
+        if self.calibration:
+            save_calibration(self.calibration, Path(path))
 
     def encode(self, texts: list[str], units: list[Unit]) -> Encoded:
         """The units' windows as model features (``encoding.encode_units`` with this model's settings)."""
@@ -62,20 +68,34 @@ class Component:
 
         Features are run longest first in batches padded to their own longest (dynamic padding).
         """
+        return self.run(
+            features, batch_size, lambda ids, mask: (self.model(input_ids=ids, attention_mask=mask).logits,)
+        )[0]
+
+    def run(self, features: list[dict], batch_size: int, forward, outputs: int = 1) -> list[list[np.ndarray]]:
+        """``forward(ids, mask)`` -> ``outputs`` tensors per batch; per output, one array per feature (token
+        outputs cut to the feature's length), in the features' order."""
         import torch
 
         order = sorted(range(len(features)), key=lambda i: -len(features[i]["input_ids"]))
-        out: list[np.ndarray | None] = [None] * len(features)
+        out: list[list] = [[None] * len(features) for _ in range(outputs)]
         with torch.inference_mode():
             for begin in range(0, len(order), batch_size):
                 batch = order[begin : begin + batch_size]
                 ids, mask = self._padded([features[i]["input_ids"] for i in batch])
-                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                logits = logits.float().cpu().numpy()  # note: a device->host sync point, once per batch
-                for row, i in enumerate(batch):
-                    n = len(features[i]["input_ids"])
-                    out[i] = logits[row, :n] if logits.ndim == 3 else logits[row]
-        return out  # type: ignore[return-value]
+                results = forward(ids.to(self.device), mask.to(self.device))
+                for k, tensor in enumerate(results):
+                    array = tensor.float().cpu().numpy()  # note: a device->host sync point, once per batch
+                    for row, i in enumerate(batch):
+                        out[k][i] = array[row, : len(features[i]["input_ids"])] if array.ndim == 3 else array[row]
+        return out
+
+    @property
+    def encoder_digest(self) -> str | None:
+        """sha256 of the encoder's weights, taken at load time before any quantisation (None when unknown)."""
+        if getattr(self, "_digest", None) is None and not getattr(self.model, "_is_quantized_dynamic", False):
+            self._digest = encoder_digest(self.model)
+        return getattr(self, "_digest", None)
 
     def _padded(self, sequences: list[list[int]]) -> tuple:
         import torch
@@ -121,17 +141,19 @@ class Tagger(Component):
         return best  # type: ignore[return-value]
 
     def entities(
-        self, texts: list[str], units: list[Unit], batch_size: int = 32, decoding: str = "viterbi"
+        self, texts: list[str], units: list[Unit], batch_size: int = 32, decoding: str = "viterbi", probs=None
     ) -> list[list[Entity]]:
-        """Per unit, the entities found in it, with offsets into its text and mean word-label scores."""
+        """Per unit, the entities found in it, with offsets into its text and mean word-label scores
+        (``probs``: the units' word probabilities when already computed)."""
         found = []
-        for unit, probs in zip(units, self.predict_probs(texts, units, batch_size)):
-            best = decode(probs, self.labels, decoding, self.prior)
+        probs = self.predict_probs(texts, units, batch_size) if probs is None else probs
+        for unit, word_probs in zip(units, probs):
+            best = decode(word_probs, self.labels, decoding, self.prior)
             text, tags = texts[unit.article_index], [self.labels[j] for j in best]
             entities = []
             for span in bio_to_spans(unit.spans, tags):
                 inside = [k for k, (s, e) in enumerate(unit.spans) if s >= span.start and e <= span.end]
-                score = float(np.mean([probs[k, best[k]] for k in inside]))
+                score = float(np.mean([word_probs[k, best[k]] for k in inside]))
                 entities.append(Entity(text[span.start : span.end], span.label, span.start, span.end, score))
             found.append(entities)
         return found
@@ -197,10 +219,19 @@ def load(directory: str | Path, device: str | None = None, quantize: bool = Fals
 
     directory = Path(directory)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    model, tokenizer, settings = load_model(directory, device, quantize)
+    model, tokenizer, settings = load_model(directory, device)
     if settings.task not in ("ner", "events"):
         raise ModelLoadError(f"{directory}: unknown task {settings.task!r} in config.json")
-    return (Tagger if settings.task == "ner" else EventClassifier)(model, tokenizer, settings, device)
+    digest = encoder_digest(model) if quantize else None  # before quantising (else computed when asked)
+    if quantize:
+        model = quantize_for_cpu(model, directory, device)
+    component = (Tagger if settings.task == "ner" else EventClassifier)(model, tokenizer, settings, device)
+    component._digest = digest
+    try:
+        component.calibration = read_calibration(directory)
+    except ValueError as err:
+        raise ModelLoadError(str(err)) from None
+    return component
 
 
 # ---------------------------------------------------------------- merging windows

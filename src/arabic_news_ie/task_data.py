@@ -38,8 +38,8 @@ class TaskData:
         return [sum(label == unit for unit in gold) / max(len(gold), 1) for label in self.labels]
 
 
-def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess) -> TaskData:
-    """Encode every split's sentences into windows labelled with IOB2 tag ids."""
+def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preprocess, prefix: str = "") -> TaskData:
+    """Encode every split's sentences into windows labelled with IOB2 tag ids (``prefix``: see ``encode_units``)."""
     from .augment import augmented
 
     labels = bio_labels(entity_labels(cfg.data, splits["train"]))
@@ -53,7 +53,7 @@ def ner_data(cfg: Config, splits: dict[str, list[Article]], tokenizer, preproces
             articles = articles + augmented(articles, cfg.ner, cfg.training.seed) + extra
         units = sentence_units(articles)
         enc = encode_units(
-            tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess
+            tokenizer, [a.text for a in articles], units, cfg.model.max_length, cfg.model.stride, preprocess, prefix
         )
         _check_labels(articles, set(label2id) | set(partial), name)
         add_ner_labels(enc, articles, units, {**label2id, **partial})

@@ -14,12 +14,8 @@ import os
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from .config import Config
-from .encoding import Encoded, model_forms, word_spans
-from .evaluation import score_classifier, score_tagger
-from .metrics import ner_scores
+from .encoding import model_forms, word_spans
 from .model_files import InferenceSettings, write_settings
 from .modeling import (
     arabert_preprocessor,
@@ -32,7 +28,8 @@ from .modeling import (
 from .predictor import EventClassifier, Tagger
 from .schema import Article
 from .splits import DataError, load_splits
-from .task_data import TaskData, event_data, ner_data
+from .task_data import event_data, ner_data
+from .task_scores import event_epoch_scores, event_final_scores, ner_epoch_scores, ner_final_scores, scored_splits
 
 
 def is_main_process() -> bool:
@@ -83,8 +80,15 @@ def _fine_tune(cfg: Config, output: Path, task: str, resume: bool, metrics: dict
         cfg, splits["train"], output, arabert_preprocessor(arabert) if arabert is not None else None
     )
     preprocess = word_preprocessor(tokenizer, arabert, cfg.model.split_clitics)
-    for name, trainer in _tasks(cfg, splits, task).items():
-        if not (resume and name in metrics):
+    tasks, done = _tasks(cfg, splits, task), set(metrics) if resume else set()
+    if cfg.model.shared_encoder and len(tasks) == 2 and not {"ner", "events"} <= done:
+        from .joint import task_history, train_joint  # both tasks on one encoder
+
+        metrics["ner"], metrics["events"], log = train_joint(cfg, splits, tokenizer, output, preprocess, resume)
+        history["ner"], history["events"] = task_history(log, "ner_"), task_history(log, "events_")
+        done |= {"ner", "events"}
+    for name, trainer in tasks.items():
+        if name not in done:
             metrics[name], history[name] = trainer(cfg, splits, tokenizer, output, preprocess, resume)
     metrics["data"] = {name: _split_stats(articles) for name, articles in splits.items()}
 
@@ -180,25 +184,12 @@ def train_ner(cfg: Config, splits, tokenizer, output: Path, preprocess, resume: 
     decoding = cfg.ner.decoding
 
     def compute(split: str, logits) -> dict:
-        # note: like the events threshold, each epoch is scored at its own best prior weight on dev
-        probs = tagger.word_probs(data.encoded[split], logits=_unpad(logits, data.encoded[split]))
-        tuned = tagger.tune_prior(probs, data.gold[split], data.prior) if decoding == "viterbi" else tagger
-        return _flat(ner_scores(data.gold[split], tuned.tags(probs, decoding)))
+        return ner_epoch_scores(tagger, data, split, logits, decoding)
 
     trainer = fit(cfg, cfg.ner, "ner", model, tokenizer, data, output, compute, resume, metric="f1")
-    probs = {
-        s: tagger.word_probs(data.encoded[s], logits=_unpad(predict_logits(trainer, data.encoded[s]), data.encoded[s]))
-        for s in scored_splits(data)
-    }
-    results: dict = {"labels": data.labels, "decoding": decoding}
-    if decoding == "viterbi":
-        tagger = tagger.tune_prior(probs["dev"], data.gold["dev"], data.prior)
-        results["prior_weight"] = tagger.prior.weight
-    else:
-        tagger = tagger.with_settings(iob_prior=None)
-    for split, split_probs in probs.items():
-        results[split] = score_tagger(tagger, splits[split], decoding, probs=split_probs)
-    _save(trainer, output / "ner", tagger.settings)
+    logits = {s: predict_logits(trainer, data.encoded[s]) for s in scored_splits(data)}
+    results, tagger = ner_final_scores(tagger, data, splits, logits, decoding)
+    _save(trainer, output / "ner", tagger, data.encoded["train"].features)
     return results, trainer.state.log_history
 
 
@@ -223,29 +214,18 @@ def train_events(cfg: Config, splits, tokenizer, output: Path, preprocess, resum
         freeze_layers=cfg.events.freeze_layers,
     )
     if cfg.events.bias_init == "prior":
-        init_head_from_prior(model, data.train_frequencies(), data.multi_label)
+        init_head_from_prior(model.classifier, data.train_frequencies(), data.multi_label)
     settings = _settings(cfg, "events", multi_label=data.multi_label, input_prefix=cfg.events.input_prefix)
     classifier = EventClassifier(model, tokenizer, settings)
 
     def compute(split: str, logits) -> dict:
-        # note: model selection scores each epoch at its own best dev threshold; at a fixed 0.5 an
-        # imbalanced multi-label head predicts nothing for the first epochs and early stopping fires.
-        probs = classifier.unit_probs(data.encoded[split], logits=logits)
-        tuned = classifier.tune_threshold(probs, data.gold[split]) if data.multi_label else classifier
-        return _flat(score_classifier(tuned, splits[split], probs=probs))
+        return event_epoch_scores(classifier, data, splits[split], split, logits)
 
     metric = "micro_f1" if data.multi_label else "macro_f1"
     trainer = fit(cfg, cfg.events, "events", model, tokenizer, data, output, compute, resume, metric=metric)
-    probs = {
-        s: classifier.unit_probs(data.encoded[s], logits=predict_logits(trainer, data.encoded[s]))
-        for s in scored_splits(data)
-    }
-    if data.multi_label:
-        classifier = classifier.tune_threshold(probs["dev"], data.gold["dev"])
-    results: dict = {"labels": data.labels, "multi_label": data.multi_label, "threshold": classifier.threshold}
-    for split, split_probs in probs.items():
-        results[split] = score_classifier(classifier, splits[split], probs=split_probs)
-    _save(trainer, output / "events", classifier.settings)
+    logits = {s: predict_logits(trainer, data.encoded[s]) for s in scored_splits(data)}
+    results, classifier = event_final_scores(classifier, data, splits, logits)
+    _save(trainer, output / "events", classifier, data.encoded["train"].features)
     return results, trainer.state.log_history
 
 
@@ -268,28 +248,17 @@ def _settings(cfg: Config, task: str, **tuned) -> InferenceSettings:
     return InferenceSettings(task, m.max_length, m.stride, m.arabert_preprocess, m.split_clitics, base, **tuned)
 
 
-def _save(trainer, directory: Path, settings: InferenceSettings) -> None:
-    """save_pretrained model + tokenizer, with the inference settings stored in config.json."""
-    write_settings(trainer.model, settings)
+def _save(trainer, directory: Path, component, train_features: list[dict]) -> None:
+    """save_pretrained model + tokenizer, with the inference settings stored in config.json, and the int8
+    calibration (``quantization.py``) measured on train windows; then the checkpoints go."""
+    from .quantization import write_calibration
+
+    write_settings(trainer.model, component.settings)
     trainer.save_model(str(directory))  # writes on the main process only
     if is_main_process():
         (directory / "training_args.bin").unlink(missing_ok=True)  # a pickle; the run's config.yaml says it all
+        write_calibration(component, train_features, directory)
         shutil.rmtree(Path(trainer.args.output_dir), ignore_errors=True)  # checkpoints are only for --resume
-
-
-def _unpad(logits: np.ndarray, encoded: Encoded) -> list[np.ndarray]:
-    """Trainer pads token logits across batches; cut each feature back to its own length."""
-    return [row[: f["length"]] for row, f in zip(logits, encoded.features)]
-
-
-def scored_splits(data: TaskData) -> list[str]:
-    """dev, test and any other held-out split with something to score (e.g. test-original), in that order."""
-    held_out = [s for s in data.encoded if s not in ("train", "dev", "test")]
-    return [s for s in ("dev", "test", *held_out) if data.encoded.get(s) and data.encoded[s].features]
-
-
-def _flat(scores: dict) -> dict:
-    return {k: v for k, v in scores.items() if isinstance(v, float)}
 
 
 def _read_json(path: Path) -> dict:

@@ -1,0 +1,89 @@
+"""int8 inference: per-token activations, per-channel weights, smoothing calibrated on train windows."""
+
+import numpy as np
+import pytest
+import torch
+
+from arabic_news_ie.quantization import CALIBRATION_FILE, int8_linear_class, quantize_dynamic
+
+TEXTS = [
+    "زار الرئيس الإيراني حسن روحاني موسكو أمس والتقى بوتين في الكرملين.",
+    "وقالت وزارة الخارجية في طهران إن المحادثات ستستمر. وأعلنت الشركة عن صفقة جديدة.",
+]
+
+
+def _outlier_inputs(seed: int = 0) -> torch.Tensor:
+    """(tokens, 64) activations like a LayerNorm's output: two channels run 40x larger than the rest."""
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(200, 64, generator=generator)
+    x[:, [3, 17]] *= 40
+    return x
+
+
+def _relative_error(approx: torch.Tensor, exact: torch.Tensor) -> float:
+    return float((approx - exact).norm() / exact.norm())
+
+
+def test_smoothing_makes_outlier_channels_harmless_and_per_token_beats_one_scale_per_batch():
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 32)
+    x = _outlier_inputs()
+    exact = linear(x).detach()
+    int8_linear = int8_linear_class()
+    plain = int8_linear(linear)(x)
+    smoothed = int8_linear(linear, x.abs().amax(0))(x)
+    per_batch = quantize_dynamic(torch.nn.Sequential(linear), per_channel=True, keep_fp32=None)(x)
+    assert _relative_error(smoothed, exact) < 0.01
+    assert _relative_error(smoothed, exact) < _relative_error(plain, exact) / 2
+    assert _relative_error(plain, exact) < _relative_error(per_batch, exact)
+    assert smoothed.shape == exact.shape and smoothed.dtype == exact.dtype
+
+
+def test_a_run_saves_its_calibration_and_quantize_true_uses_it(tiny_run):
+    from arabic_news_ie import Pipeline
+    from arabic_news_ie.encoding import Unit, word_spans
+    from arabic_news_ie.text import sentences
+
+    for task in ("ner", "events"):
+        assert (tiny_run / task / CALIBRATION_FILE).exists()
+    fp32 = Pipeline.from_pretrained(tiny_run, device="cpu")
+    int8 = Pipeline.from_pretrained(tiny_run, device="cpu", quantize=True)
+    layers = [m for m in int8.ner.model.modules() if type(m).__name__ == "Int8Linear"]
+    assert layers and all(m.inverse_smooth is not None for m in layers)
+    assert not any(isinstance(m, torch.nn.Linear) for m in int8.ner.model.modules())
+    units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(TEXTS) for s, e in sentences(t)]
+    features = fp32.ner.encode(TEXTS, units).features
+    for exact, approx in zip(fp32.ner.logits(features, 8), int8.ner.logits(features, 8)):
+        assert np.abs(approx - exact).max() < 0.05 * (np.abs(exact).max() + 1)
+    for text, result in zip(TEXTS, int8(TEXTS)):
+        assert all(text[e.start : e.end] == e.text for e in result.entities)
+
+
+def test_save_pretrained_keeps_the_calibration(tiny_pipeline, tmp_path):
+    tiny_pipeline.save_pretrained(tmp_path / "copy")
+    assert (tmp_path / "copy" / "ner" / CALIBRATION_FILE).exists()
+    assert (tmp_path / "copy" / "events" / CALIBRATION_FILE).exists()
+
+
+def test_quantize_is_refused_off_cpu(tiny_run):
+    from arabic_news_ie.model_files import ModelLoadError, quantize_for_cpu
+
+    with pytest.raises(ModelLoadError, match="CPU"):
+        quantize_for_cpu(torch.nn.Linear(2, 2), tiny_run / "ner", "cuda")
+
+
+def test_calibrate_command_adds_the_calibration_to_an_older_run(tiny_run, tmp_path, capsys):
+    import shutil
+
+    from arabic_news_ie.cli import main
+    from arabic_news_ie.quantization import read_calibration
+
+    run = tmp_path / "older"
+    shutil.copytree(tiny_run, run)
+    for task in ("ner", "events"):
+        (run / task / CALIBRATION_FILE).unlink()
+    assert main(["calibrate", str(run)]) == 0
+    assert "int8_calibration.safetensors: written" in capsys.readouterr().out
+    saved, original = read_calibration(run / "ner"), read_calibration(tiny_run / "ner")
+    assert saved.keys() == original.keys()
+    assert all(torch.allclose(saved[k], original[k], rtol=1e-4, atol=1e-5) for k in saved)

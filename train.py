@@ -2,7 +2,8 @@
 
 python train.py                                   # embedded default on data/, writes runs/default
 python train.py --config configs/arabert.yaml --output-dir runs/arabert
-python train.py --task ner --set training.epochs=3 --resume
+python train.py --task ner --set training.epochs=3
+python train.py --output-dir runs/default --resume  # continues with the run's own config.yaml
 """
 
 import argparse
@@ -13,7 +14,11 @@ from arabic_news_ie.cli import train_command
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="configs/default.yaml", help="YAML config (default: %(default)s)")
+    parser.add_argument(
+        "--config",
+        default=None,
+        help="YAML config (default: the embedded default recipe, configs/default.yaml; with --resume, the run's own)",
+    )
     parser.add_argument("--output-dir", default=None, help="run directory (default: runs/<config name>)")
     parser.add_argument("--task", choices=["ner", "events", "both", "mlm"], default="both")
     parser.add_argument(

@@ -134,12 +134,17 @@ def _train_command(output, corpus, epochs, task="ner", *extra):
 
 
 SHARED = ("model.shared_encoder=true", "events.epochs=null")
+SEPARATE = ("model.shared_encoder=false", "ner.head_learning_rate=null", "ner.epochs=3")
 
 
 @pytest.mark.parametrize(
     "task, extra, checkpoint_dir, components",
-    [("ner", (), "ner", ("ner",)), ("both", SHARED, "joint", ("ner", "events"))],
-    ids=["ner", "both-tasks-shared-encoder"],
+    [
+        ("ner", (), "ner", ("ner",)),
+        ("both", SHARED, "joint", ("ner", "events")),
+        ("both", SEPARATE, "events", ("ner", "events")),  # killed during events: NER is done and kept
+    ],
+    ids=["ner", "both-tasks-shared-encoder", "both-tasks-killed-during-events"],
 )
 def test_training_killed_mid_run_resumes_to_the_same_metrics(
     tmp_path, tiny_corpus, task, extra, checkpoint_dir, components
@@ -167,7 +172,10 @@ def test_training_killed_mid_run_resumes_to_the_same_metrics(
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
-    assert not (killed / "metrics.json").exists(), "the run finished before it could be killed"
+    finished = json.loads((killed / "metrics.json").read_text()) if (killed / "metrics.json").exists() else {}
+    expected = {"ner"} if checkpoint_dir == "events" else set()  # each task's metrics land when it finishes
+    assert set(finished) == expected, "the run finished before it could be killed"
+    kept = {c: (killed / c / "model.safetensors").stat().st_mtime_ns for c in finished}
     resumed = subprocess.run(
         _train_command(killed, tiny_corpus, 8, task, *extra) + ["--resume"],
         cwd=ROOT,
@@ -176,8 +184,39 @@ def test_training_killed_mid_run_resumes_to_the_same_metrics(
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert all((killed / c / "model.safetensors").stat().st_mtime_ns == t for c, t in kept.items()), "retrained"
+    assert json.loads((killed / "metrics.json").read_text()) == json.loads(
+        (tmp_path / "full" / "metrics.json").read_text()
+    )
     for component in components:
         a = json.loads((tmp_path / "full" / "metrics.json").read_text())[component]
         b = json.loads((killed / "metrics.json").read_text())[component]
         assert (a["dev"], a["test"]) == (b["dev"], b["test"])
         assert same_weights(tmp_path / "full" / component, killed / component)
+
+
+def test_resume_refuses_a_changed_config_naming_the_key(tmp_path):
+    from arabic_news_ie.config import load_config
+    from arabic_news_ie.reporting import write_config
+    from arabic_news_ie.training import RunError, same_config
+
+    started = load_config(None, ["training.epochs=3"])
+    write_config(started, tmp_path)
+    same_config(started, tmp_path)  # the same settings resume
+    with pytest.raises(RunError, match=r"config.yaml: --resume with a different config: training.epochs was 3, now 4"):
+        same_config(load_config(None, ["training.epochs=4"]), tmp_path)
+    with pytest.raises(RunError, match=r"events.input_prefix was 'query: ', now ''"):
+        same_config(load_config(None, ["training.epochs=3", "events.input_prefix="]), tmp_path)
+
+
+def test_resume_without_config_continues_with_the_runs_own(tmp_path, tiny_corpus):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.yaml").write_text(f"data: {{train: {tiny_corpus}}}\ntraining: {{epochs: 3}}\n", encoding="utf-8")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, "train.py", "--output-dir", str(run), "--resume", "--set", "training.epochs=5"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().endswith(
+        "training.epochs was 3, now 5 (resume with the run's own settings, or start a new run in another --output-dir)"
+    )

@@ -215,8 +215,12 @@ def train_command(args: argparse.Namespace) -> int:
     from .training import RunError, is_main_process, train
 
     try:
-        cfg = load_config(args.config, args.overrides)
-        output = Path(args.output_dir or f"runs/{Path(args.config).stem}")
+        output = Path(args.output_dir or f"runs/{Path(args.config or 'default').stem}")
+        own = output / "config.yaml"  # --resume without --config continues with the run's own settings
+        if args.resume and args.config is None and own.exists():
+            cfg = load_config(own, args.overrides, written_by_run=True)
+        else:
+            cfg = load_config(args.config, args.overrides)
         metrics = train(cfg, output, task=args.task, resume=args.resume, push_to_hub=args.push_to_hub)
     except (ConfigError, DataError, RunError) as err:
         print(f"error: {err}", file=sys.stderr)

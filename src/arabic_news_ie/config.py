@@ -189,8 +189,12 @@ _FORMER_DEFAULTS = {
     "training": {"epochs": 20, "learning_rate": 5e-4, "early_stopping_patience": 4},
     "ner": {"head_learning_rate": None},
     "events": {
-        "head_learning_rate": None, "pooling": "cls", "pooled_norm": "none", "bias_init": "zero",
-        "input_prefix": "", "loss_weight": 1.0,
+        "head_learning_rate": None,
+        "pooling": "cls",
+        "pooled_norm": "none",
+        "bias_init": "zero",
+        "input_prefix": "",
+        "loss_weight": 1.0,
     },
 }
 
@@ -222,16 +226,18 @@ def _apply_override(raw: dict, item: str) -> None:
         parsed = yaml.safe_load(value)
     except yaml.YAMLError:
         parsed = value
-    node[leaf] = value if isinstance(parsed, dict) and _is_text_field(key) else parsed
+    options = _field_types(key)
+    if str in options and (isinstance(parsed, dict) or (parsed is None and type(None) not in options)):
+        parsed = value  # a text field takes the text as written: "query: " is not {query: None}, "" is not None
+    node[leaf] = parsed
 
 
-def _is_text_field(key: str) -> bool:
-    """Whether ``section.name`` is a ``str`` field: its ``--set`` value is the text as written
-    (``events.input_prefix=query: `` is not the mapping ``{query: None}``)."""
+def _field_types(key: str) -> tuple:
+    """The types ``section.name`` allows (``str | None`` -> (str, NoneType)); () for an unknown key."""
     hint: object = Config
     for part in key.split("."):
         hint = typing.get_type_hints(hint).get(part) if dataclasses.is_dataclass(hint) else None
-    return str in (typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,))
+    return typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
 
 
 def _build(cls: type, raw: object, prefix: str):

@@ -112,7 +112,7 @@ def component_views(joint) -> tuple:
     ner_config = BertConfig.from_dict(
         {**base, **label_kwargs([joint.config.id2label[i] for i in range(joint.config.num_labels)])}
     )
-    event_config = BertConfig.from_dict(
+    event_config = mean_pooled_class().config_class.from_dict(
         {**base, **label_kwargs(joint.config.event_types, "multi_label_classification"), "pooled_norm": _norm(joint)}
     )
     with torch.device("meta"):  # the views' own modules are replaced below: allocate nothing for them

@@ -6,6 +6,7 @@ the encoder, so the embedded default and AraBERT run exactly the same code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -210,19 +211,31 @@ def arabert_preprocessor(name_or_path: str) -> Callable[[str], str]:
     return ArabertPreprocessor(model_name=known).preprocess
 
 
+MEAN_POOLED_TYPE = "mean_pooled_bert"  # config.json's model_type: stock transformers refuses it unless registered
+
+
+@functools.cache
 def mean_pooled_class():
     """``BertForSequenceClassification`` over the attention-masked mean of the last hidden states.
 
     e5 was trained with mean pooling and ships no pooler weights, so the stock head would start its pooler
-    from random. The saved directory is a stock BERT checkpoint (same weight names; the unused pooler is
-    absent; ``pooled_norm.*`` added when ``pooled_norm: layernorm``) whose ``architectures`` names this class;
-    ``model_files.load_model`` loads it with it (the stock class would drop the pooling and the LayerNorm).
+    from random. The saved directory holds BERT's weight names (the unused pooler absent; ``pooled_norm.*``
+    added when ``pooled_norm: layernorm``) under its own ``model_type``, ``mean_pooled_bert``: stock
+    ``AutoModelForSequenceClassification`` refuses it with an error rather than load it as BERT with a
+    random pooler. Building this class registers that type with transformers' Auto classes (no remote
+    code), so after ``from arabic_news_ie import MeanPooledBertForSequenceClassification`` the Auto classes
+    and ``transformers.pipeline("text-classification")`` load it correctly.
     """
     import torch
-    from transformers import BertForSequenceClassification
+    from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
     from transformers.modeling_outputs import SequenceClassifierOutput
 
+    class MeanPooledBertConfig(BertConfig):
+        model_type = MEAN_POOLED_TYPE
+
     class MeanPooledBertForSequenceClassification(BertForSequenceClassification):
+        config_class = MeanPooledBertConfig
+
         def __init__(self, config, pooled_norm: str | None = None):
             if pooled_norm is not None:  # a new model; a saved one has it in its config.json
                 config.pooled_norm = pooled_norm
@@ -247,6 +260,10 @@ def mean_pooled_class():
             """(batch, labels) logits from the encoder's (batch, seq, hidden) output (shared-encoder inference)."""
             return pooled_head(hidden, attention_mask, self.pooled_norm, self.classifier, self.dropout)
 
+    AutoConfig.register(MEAN_POOLED_TYPE, MeanPooledBertConfig, exist_ok=True)
+    AutoModelForSequenceClassification.register(
+        MeanPooledBertConfig, MeanPooledBertForSequenceClassification, exist_ok=True
+    )
     return MeanPooledBertForSequenceClassification
 
 

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .config import Config
+from .config import Config, load_config
 from .encoding import model_forms, word_spans
 from .model_files import InferenceSettings, write_settings
 from .modeling import (
@@ -53,6 +53,8 @@ def train(
 
     output = Path(output_dir)
     prepare_output(output, resume)
+    if resume:
+        same_config(cfg, output)
     if is_main_process():
         write_config(cfg, output)
     _seed_and_threads(cfg)
@@ -62,9 +64,8 @@ def train(
         metrics["mlm"], history["mlm"] = _pretrain(cfg, output, resume)
     else:
         _fine_tune(cfg, output, task, resume, metrics, history)
+    save_progress(output, metrics, history)
     if is_main_process():
-        (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
-        (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
         if task != "mlm":
             report_run(cfg, output, metrics, history)
         if push_to_hub:
@@ -87,9 +88,11 @@ def _fine_tune(cfg: Config, output: Path, task: str, resume: bool, metrics: dict
         metrics["ner"], metrics["events"], log = train_joint(cfg, splits, tokenizer, output, preprocess, resume)
         history["ner"], history["events"] = task_history(log, "ner_"), task_history(log, "events_")
         done |= {"ner", "events"}
+        save_progress(output, metrics, history)
     for name, trainer in tasks.items():
         if name not in done:
             metrics[name], history[name] = trainer(cfg, splits, tokenizer, output, preprocess, resume)
+            save_progress(output, metrics, history)  # a run killed later resumes without retraining this task
     metrics["data"] = {name: _split_stats(articles) for name, articles in splits.items()}
 
 
@@ -145,6 +148,38 @@ def prepare_output(output: Path, resume: bool) -> None:
         raise RunError(f"{output}: only {free // 2**20} MB free on disk; a run needs at least 200 MB")
     if not resume and (output / "metrics.json").exists():
         print(f"note: {output} holds an earlier run; it will be replaced (use --resume to continue it)")
+
+
+def save_progress(output: Path, metrics: dict, history: dict) -> None:
+    """metrics.json and history.json as they stand: written after each task, so ``--resume`` skips it."""
+    if is_main_process():
+        (output / "history.json").write_text(json.dumps(history, indent=1), encoding="utf-8")
+        (output / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def same_config(cfg: Config, output: Path) -> None:
+    """``--resume`` continues the run as it was started: a config differing from its config.yaml is an error."""
+    saved_path = output / "config.yaml"
+    if not saved_path.exists():
+        return
+    saved = load_config(saved_path, written_by_run=True)
+    differing = _first_difference(saved.to_dict(), cfg.to_dict())
+    if differing:
+        key, was, now = differing
+        raise RunError(
+            f"{saved_path}: --resume with a different config: {key} was {was!r}, now {now!r} "
+            "(resume with the run's own settings, or start a new run in another --output-dir)"
+        )
+
+
+def _first_difference(saved: object, new: object, key: str = "") -> tuple | None:
+    if isinstance(saved, dict) and isinstance(new, dict):
+        for name in list(saved) + [k for k in new if k not in saved]:
+            found = _first_difference(saved.get(name), new.get(name), f"{key}.{name}" if key else name)
+            if found:
+                return found
+        return None
+    return None if saved == new else (key, saved, new)
 
 
 def _seed_and_threads(cfg: Config) -> None:

@@ -23,7 +23,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.corpus import read_csv
+    from arabic_news_ie.data.corpus import read_csv
     from arabic_news_ie.metrics import single_label_scores
 
     train = read_csv(ASND / "train.csv", "Content", "Class", "ID").articles

@@ -27,7 +27,7 @@ def sentence_embeddings(model, tokenizer, articles, cfg, prefix: str, batch_size
     """(sentences, hidden) mean-pooled embeddings, one row per gold sentence."""
     import torch
 
-    from arabic_news_ie.encoding import encode_units, sentence_units
+    from arabic_news_ie.data.windows import encode_units, sentence_units
 
     units = sentence_units(articles)
     encoded = encode_units(
@@ -80,12 +80,12 @@ def main() -> None:
     from transformers import AutoModel
 
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.encoders import resolve
-    from arabic_news_ie.evaluation import gold_events
+    from arabic_news_ie.data.gold import gold_events
+    from arabic_news_ie.data.splits import class_labels, load_splits
+    from arabic_news_ie.inference.predictor import THRESHOLDS
     from arabic_news_ie.metrics import bootstrap_micro_f1, multilabel_scores
-    from arabic_news_ie.modeling import load_tokenizer
-    from arabic_news_ie.predictor import THRESHOLDS
-    from arabic_news_ie.splits import class_labels, load_splits
+    from arabic_news_ie.models.pretrained import resolve
+    from arabic_news_ie.models.tokenizers import load_tokenizer
 
     if args.threads:
         torch.set_num_threads(args.threads)

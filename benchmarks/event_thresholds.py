@@ -18,10 +18,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.evaluation import event_unit_probs, gold_events
+    from arabic_news_ie.data.gold import gold_events
+    from arabic_news_ie.data.splits import load_splits
+    from arabic_news_ie.inference.evaluation import event_unit_probs
+    from arabic_news_ie.inference.predictor import THRESHOLDS, load
     from arabic_news_ie.metrics import multilabel_scores
-    from arabic_news_ie.predictor import THRESHOLDS, load
-    from arabic_news_ie.splits import load_splits
 
     splits = load_splits(load_config(Path(args.model) / "config.yaml", written_by_run=True).data)
     classifier = load(Path(args.model) / "events", "cpu")

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 rm -rf /tmp/site /tmp/runs $OUT/sweep.jsonl; python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD/.device/src PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
-python3 -c "from arabic_news_ie import encoders as E; E.convert(E.read_image('.device/e5-news.bin'), '/tmp/e5', 'full')" 2>&1 | tail -2
+python3 -c "from arabic_news_ie.models import pretrained as E; E.convert(E.read_image('.device/e5-news.bin'), '/tmp/e5', 'full')" 2>&1 | tail -2
 timeout 150 python3 benchmarks/gpu_speed.py --encoder /tmp/e5 --articles .device/ant150.jsonl 2>&1 | grep -v -i warn | tee $OUT/speed.txt
 run() {  # name, seconds, train.py args...
   local name=$1 limit=$2; shift 2

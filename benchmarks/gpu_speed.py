@@ -40,8 +40,8 @@ def token_model(encoder: str, size: str):
 
 
 def training_batches(tokenizer, batch_size: int) -> list[dict]:
-    from arabic_news_ie.corpus import read_jsonl
-    from arabic_news_ie.encoding import encode_units, sentence_units
+    from arabic_news_ie.data.corpus import read_jsonl
+    from arabic_news_ie.data.windows import encode_units, sentence_units
 
     articles = read_jsonl(ROOT / "data" / "corpus.jsonl").articles
     units = sentence_units(articles)

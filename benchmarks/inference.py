@@ -29,7 +29,7 @@ def load_texts(limit: int) -> tuple[list[str], str]:
     if ANT.exists():
         rows = [json.loads(line) for line in ANT.open(encoding="utf-8")]
         return [r["text"] for r in rows[:limit]], f"ANT news ({ANT.name}, first {limit})"
-    from arabic_news_ie.corpus import read_jsonl
+    from arabic_news_ie.data.corpus import read_jsonl
 
     rows = [a for a in read_jsonl(ROOT / "data" / "corpus.jsonl").articles if a.split == "test"]
     return [a.text for a in rows[:limit]], "our test split"
@@ -51,8 +51,8 @@ def main() -> None:
     import torch
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.model_files import find_components
-    from arabic_news_ie.predictor import load
+    from arabic_news_ie.inference.model_files import find_components
+    from arabic_news_ie.inference.predictor import load
     from arabic_news_ie.text import words
 
     if args.threads:
@@ -143,7 +143,7 @@ def _hf_pipeline_row(ner_dir: Path, texts: list[str]) -> tuple[str, int, float]:
 
 def _bare_inputs(component, texts: list[str]) -> tuple[list, list[list[int]]]:
     """The sentence units of ``texts`` and their windows' input ids, longest first."""
-    from arabic_news_ie.encoding import Unit, word_spans
+    from arabic_news_ie.data.windows import Unit, word_spans
     from arabic_news_ie.text import sentences
 
     units = [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]

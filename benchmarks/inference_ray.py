@@ -48,8 +48,8 @@ def main() -> None:
     import torch
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.batch import predict_file
-    from arabic_news_ie.ray_engine import predict_path
+    from arabic_news_ie.inference.batch import predict_file
+    from arabic_news_ie.inference.ray_engine import predict_path
     from arabic_news_ie.text import words
 
     texts, source = load_texts(args.articles)

@@ -44,8 +44,8 @@ def main() -> None:
     import torch
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.model_files import find_components
-    from arabic_news_ie.predictor import load
+    from arabic_news_ie.inference.model_files import find_components
+    from arabic_news_ie.inference.predictor import load
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -74,7 +74,7 @@ def main() -> None:
 
 
 def _quantized(component, choice: tuple, calibration: dict):
-    from arabic_news_ie.quantization import quantize_dynamic, quantize_int8
+    from arabic_news_ie.models.quantization import quantize_dynamic, quantize_int8
 
     if component is None:
         return None
@@ -91,8 +91,8 @@ def _quantized(component, choice: tuple, calibration: dict):
 
 def _calibration(parts: dict, run: Path) -> dict:
     """Each component's saved calibration, or one measured now on its first 256 train windows."""
-    from arabic_news_ie.encoding import sentence_units
-    from arabic_news_ie.quantization import calibrate
+    from arabic_news_ie.data.windows import sentence_units
+    from arabic_news_ie.models.quantization import calibrate
 
     train = _split(run, "train")
     found = {}
@@ -119,13 +119,13 @@ def _words(text: str) -> list:
 
 def _split(run: Path, name: str):
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.splits import load_splits
+    from arabic_news_ie.data.splits import load_splits
 
     return load_splits(load_config(run / "config.yaml", written_by_run=True).data)[name]
 
 
 def _scores(nlp, articles) -> str:
-    from arabic_news_ie.evaluation import score_classifier, score_tagger
+    from arabic_news_ie.inference.evaluation import score_classifier, score_tagger
 
     ner = score_tagger(nlp.ner, articles)["f1"] if nlp.ner else float("nan")
     events = score_classifier(nlp.events, articles)["micro_f1"] if nlp.events else float("nan")

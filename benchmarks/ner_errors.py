@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from arabic_news_ie.decoding import METHODS  # noqa: E402
+from arabic_news_ie.inference.decoding import METHODS  # noqa: E402
 
 
 def main() -> None:
@@ -29,11 +29,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.corpus import bio_to_spans
-    from arabic_news_ie.encoding import sentence_units
-    from arabic_news_ie.evaluation import ner_word_probs
-    from arabic_news_ie.predictor import load
-    from arabic_news_ie.splits import load_splits
+    from arabic_news_ie.data.corpus import bio_to_spans
+    from arabic_news_ie.data.splits import load_splits
+    from arabic_news_ie.data.windows import sentence_units
+    from arabic_news_ie.inference.evaluation import ner_word_probs
+    from arabic_news_ie.inference.predictor import load
 
     run = Path(args.model)
     splits = load_splits(load_config(run / "config.yaml", written_by_run=True).data)

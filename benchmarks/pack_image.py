@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from arabic_news_ie import encoders
+from arabic_news_ie.models import pretrained as encoders
 
 
 def pack(image: encoders.E5Image, keep: np.ndarray, path: str) -> None:

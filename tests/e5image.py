@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from arabic_news_ie import encoders
+from arabic_news_ie.models import pretrained as encoders
 
 META = "\u2581"
 SPECIALS = ["<s>", "<pad>", "</s>", "<unk>"]

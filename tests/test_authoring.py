@@ -1,8 +1,8 @@
 from conftest import DATA
 
-from arabic_news_ie.authoring import parse_sentence, read_ann, to_ann
 from arabic_news_ie.cli import main
-from arabic_news_ie.corpus import read_jsonl
+from arabic_news_ie.data.authoring import parse_sentence, read_ann, to_ann
+from arabic_news_ie.data.corpus import read_jsonl
 
 
 def test_parse_sentence_strips_markup_and_keeps_offsets():

@@ -9,7 +9,7 @@ PACKAGE = ROOT / "src" / "arabic_news_ie"
 
 def test_no_module_over_300_lines_and_no_function_over_50():
     too_long = []
-    for path in sorted(PACKAGE.glob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py")):
+    for path in sorted(PACKAGE.rglob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py")):
         source = path.read_text(encoding="utf-8")
         if len(source.splitlines()) > 300:
             too_long.append(f"{path.name}: {len(source.splitlines())} lines")
@@ -23,7 +23,7 @@ def test_the_window_merge_and_decoding_chain_lives_in_one_module():
     """encode -> logits -> merge -> decode is written once (predictor.py); other modules call it."""
     callers = {
         path.name
-        for path in PACKAGE.glob("*.py")
+        for path in PACKAGE.rglob("*.py")
         if "merge_token_probs(" in path.read_text(encoding="utf-8")
         or "merge_class_probs(" in path.read_text(encoding="utf-8")
     }

@@ -2,8 +2,16 @@ import json
 
 from conftest import DATA
 
-from arabic_news_ie.corpus import bio_to_spans, read_conll, read_csv, read_jsonl, spans_to_bio, write_conll, write_jsonl
-from arabic_news_ie.schema import Article, SentenceSpan, Span
+from arabic_news_ie.data.corpus import (
+    bio_to_spans,
+    read_conll,
+    read_csv,
+    read_jsonl,
+    spans_to_bio,
+    write_conll,
+    write_jsonl,
+)
+from arabic_news_ie.data.schema import Article, SentenceSpan, Span
 from arabic_news_ie.text import words
 
 

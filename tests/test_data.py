@@ -5,13 +5,13 @@ from itertools import combinations
 
 from conftest import ROOT
 
-from arabic_news_ie.authoring import read_ann
 from arabic_news_ie.cli import main
 from arabic_news_ie.config import DataConfig
-from arabic_news_ie.corpus import read_jsonl
-from arabic_news_ie.schema import SPLITS
-from arabic_news_ie.splits import load_splits
-from arabic_news_ie.stats import corpus_stats
+from arabic_news_ie.data.authoring import read_ann
+from arabic_news_ie.data.corpus import read_jsonl
+from arabic_news_ie.data.schema import SPLITS
+from arabic_news_ie.data.splits import load_splits
+from arabic_news_ie.data.stats import corpus_stats
 
 CORPUS = ROOT / "data" / "corpus.jsonl"
 

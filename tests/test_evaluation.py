@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from arabic_news_ie.cli import main
-from arabic_news_ie.decoding import decode, estimate_prior, viterbi_tags
+from arabic_news_ie.inference.decoding import decode, estimate_prior, viterbi_tags
 
 LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG"]
 
@@ -87,7 +87,7 @@ def test_evaluate_without_a_config_is_one_line(tmp_path, capsys):
 
 def _train_config(config, task, output, *overrides):
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.training import train
+    from arabic_news_ie.training.run import train
 
     cfg = load_config(ROOT / "configs" / config, TINY_OVERRIDES + list(overrides))
     train(cfg, output, task=task)
@@ -137,7 +137,7 @@ def test_the_pipeline_decodes_with_the_prior_saved_in_the_model(tiny_run, tmp_pa
     import shutil
 
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.model_files import ModelLoadError
+    from arabic_news_ie.inference.model_files import ModelLoadError
 
     text = "وقال وزير الخارجية الإيراني محمد جواد ظريف في طهران إن المحادثات مع موسكو جيدة"
     nlp = Pipeline.from_pretrained(tiny_run, device="cpu", decoding="constrained")

@@ -11,13 +11,14 @@ import torch
 from conftest import ROOT, TINY_ENCODER, TINY_OVERRIDES
 
 from arabic_news_ie.config import load_config
-from arabic_news_ie.encoding import encode_windows, sentence_units
+from arabic_news_ie.data.splits import load_splits
+from arabic_news_ie.data.windows import encode_windows, sentence_units
+from arabic_news_ie.inference.model_files import InferenceSettings, load_model
+from arabic_news_ie.inference.predictor import EventClassifier
 from arabic_news_ie.metrics import bootstrap_micro_f1
-from arabic_news_ie.model_files import InferenceSettings, load_model
-from arabic_news_ie.modeling import build_model, init_head_from_prior, load_tokenizer
-from arabic_news_ie.predictor import EventClassifier
-from arabic_news_ie.splits import load_splits
-from arabic_news_ie.task_data import event_data
+from arabic_news_ie.models.tokenizers import load_tokenizer
+from arabic_news_ie.training.building import build_model, init_head_from_prior
+from arabic_news_ie.training.task_data import event_data
 
 TYPES = ["LIFE", "MOVEMENT", "CONFLICT"]
 
@@ -99,7 +100,7 @@ def test_the_pooled_layernorm_is_saved_and_loaded_with_the_model(tmp_path):
 
 
 def test_frozen_lower_layers_keep_their_pretrained_weights_in_training(tmp_path, tiny_corpus):
-    from arabic_news_ie.training import train
+    from arabic_news_ie.training.run import train
 
     cfg = _tiny_cfg(tiny_corpus, "events.freeze_layers=1", "events.pooled_norm=layernorm", "training.epochs=1")
     train(cfg, tmp_path / "run", task="events")
@@ -120,7 +121,7 @@ def test_freezing_more_layers_than_the_encoder_has_is_an_error():
 def test_freezing_n_layers_freezes_the_embeddings_and_exactly_the_n_lowest():
     from transformers import BertConfig, BertForTokenClassification
 
-    from arabic_news_ie.modeling import freeze_lower_layers
+    from arabic_news_ie.training.building import freeze_lower_layers
 
     model = BertForTokenClassification(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=3,
                                                   num_attention_heads=2, intermediate_size=16))  # fmt: skip

@@ -8,7 +8,7 @@ import torch
 from conftest import DATA, ROOT, TINY_OVERRIDES
 
 from arabic_news_ie.config import ConfigError, load_config
-from arabic_news_ie.hf_trainer import partial_label_loss
+from arabic_news_ie.training.trainer import partial_label_loss
 
 LABELS = ["O", "B-GPE", "I-GPE", "B-LOC", "I-LOC"]
 ANERCORP_MAP = "{PERS: PER, ORG: ORG, MISC: MISC, LOC: [GPE, LOC]}"
@@ -48,9 +48,9 @@ def test_extra_source_config_is_validated():
 
 
 def test_training_with_a_set_valued_label_map_keeps_our_label_set(tmp_path, tiny_corpus):
-    from arabic_news_ie.splits import load_extra
-    from arabic_news_ie.task_data import ner_data
-    from arabic_news_ie.training import prepare_tokenizer, train
+    from arabic_news_ie.data.splits import load_extra
+    from arabic_news_ie.training.run import prepare_tokenizer, train
+    from arabic_news_ie.training.task_data import ner_data
 
     extra = f"data.extra=[{{path: {DATA / 'anercorp_sample.conll'}, label_map: {ANERCORP_MAP}}}]"
     overrides = TINY_OVERRIDES + [f"data.train={tiny_corpus}", extra, "training.max_steps=4", "events.enabled=false"]
@@ -58,7 +58,7 @@ def test_training_with_a_set_valued_label_map_keeps_our_label_set(tmp_path, tiny
     loaded = load_extra(cfg.data, seed=42)
     assert {e.label for a in loaded for e in a.entities} >= {"PER", "GPE|LOC"}
 
-    from arabic_news_ie.splits import load_splits
+    from arabic_news_ie.data.splits import load_splits
 
     splits = load_splits(cfg.data)
     data = ner_data(cfg, splits, prepare_tokenizer(cfg, splits["train"], tmp_path, None), None)
@@ -77,8 +77,8 @@ def test_training_with_a_set_valued_label_map_keeps_our_label_set(tmp_path, tiny
 def test_head_learning_rate_gives_the_classifier_its_own_rate(tmp_path):
     from conftest import TINY_ENCODER
 
-    from arabic_news_ie.hf_trainer import _ordered_trainer_class, head_rates, training_arguments
-    from arabic_news_ie.modeling import build_model
+    from arabic_news_ie.training.building import build_model
+    from arabic_news_ie.training.trainer import _ordered_trainer_class, head_rates, training_arguments
 
     cfg = load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + ["events.head_learning_rate=0.01"])
     model = build_model(
@@ -101,7 +101,7 @@ def test_head_learning_rate_gives_the_classifier_its_own_rate(tmp_path):
 
 
 def test_model_card_lists_every_source_its_licence_and_label_map():
-    from arabic_news_ie.reporting import model_card
+    from arabic_news_ie.training.reporting import model_card
 
     card = model_card(load_config(ROOT / "configs" / "default+anercorp.yaml"), {})
     assert "base_model: intfloat/multilingual-e5-small" in card

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from arabic_news_ie.model_card import EXAMPLE
+from arabic_news_ie.training.model_card import EXAMPLE
 
 
 def _card_code(card: str) -> str:
@@ -33,7 +33,7 @@ def _result(done: subprocess.CompletedProcess):
 def _own_event_scores(directory, text: str) -> dict:
     import torch
 
-    from arabic_news_ie.model_files import load_model
+    from arabic_news_ie.inference.model_files import load_model
 
     model, tokenizer, _ = load_model(directory, "cpu")
     with torch.no_grad():

@@ -19,7 +19,7 @@ ALPHABET = st.sampled_from(list(ARABIC + MARKS + PUNCT) + ["a", "Z", "7", "😀"
 def overfit_run(tmp_path_factory, tiny_corpus):
     """A tiny NER model trained until it knows the tiny corpus by heart (a real model, real path)."""
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.training import train
+    from arabic_news_ie.training.run import train
 
     output = tmp_path_factory.mktemp("overfit")
     overrides = TINY_OVERRIDES + [

@@ -146,7 +146,7 @@ def test_html_output_is_self_contained_rtl(tiny_run, tmp_path):
 
 def test_a_lone_surrogate_in_a_result_is_escaped_not_fatal():
     """JSON input may hold "\\ud800" (valid JSON, not encodable as UTF-8); its line is written with escapes."""
-    from arabic_news_ie.batch import json_line
+    from arabic_news_ie.inference.batch import json_line
 
     row = {"id": "x", "entities": [{"text": "طهران\ud800", "start": 0, "end": 6}]}
     line = json_line(row)

@@ -12,9 +12,9 @@ from conftest import TINY_ENCODER
 from transformers import AutoTokenizer, PretrainedConfig
 
 from arabic_news_ie import Pipeline, Sentence
-from arabic_news_ie.encoding import Encoded, Unit, encode_windows, word_spans
-from arabic_news_ie.model_files import InferenceSettings
-from arabic_news_ie.predictor import EventClassifier, Tagger, merge_token_probs
+from arabic_news_ie.data.windows import Encoded, Unit, encode_windows, word_spans
+from arabic_news_ie.inference.model_files import InferenceSettings
+from arabic_news_ie.inference.predictor import EventClassifier, Tagger, merge_token_probs
 
 NER_LABELS = ["O", "B-PER", "I-PER", "B-GPE", "I-GPE"]
 EVENT_TYPES = ["MOVEMENT", "CONTACT", "CONFLICT"]
@@ -149,7 +149,7 @@ def test_results_are_immutable_hashable_and_round_trip(tokenizer):
 
 
 def test_load_takes_a_path_as_a_string_and_returns_the_task_class(tiny_run):
-    from arabic_news_ie.predictor import load
+    from arabic_news_ie.inference.predictor import load
 
     assert type(load(str(tiny_run / "ner"), "cpu")) is Tagger
     assert type(load(str(tiny_run / "events"), "cpu")) is EventClassifier

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from arabic_news_ie.quantization import CALIBRATION_FILE, int8_linear_class, quantize_dynamic
+from arabic_news_ie.models.quantization import CALIBRATION_FILE, int8_linear_class, quantize_dynamic
 
 TEXTS = [
     "زار الرئيس الإيراني حسن روحاني موسكو أمس والتقى بوتين في الكرملين.",
@@ -41,7 +41,7 @@ def test_smoothing_makes_outlier_channels_harmless_and_per_token_beats_one_scale
 
 def test_a_run_saves_its_calibration_and_quantize_true_uses_it(tiny_run):
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.encoding import Unit, word_spans
+    from arabic_news_ie.data.windows import Unit, word_spans
     from arabic_news_ie.text import sentences
 
     for task in ("ner", "events"):
@@ -66,7 +66,7 @@ def test_save_pretrained_keeps_the_calibration(tiny_pipeline, tmp_path):
 
 
 def test_quantize_is_refused_off_cpu(tiny_run):
-    from arabic_news_ie.model_files import ModelLoadError, quantize_for_cpu
+    from arabic_news_ie.inference.model_files import ModelLoadError, quantize_for_cpu
 
     with pytest.raises(ModelLoadError, match="CPU"):
         quantize_for_cpu(torch.nn.Linear(2, 2), tiny_run / "ner", "cuda")
@@ -76,7 +76,7 @@ def test_calibrate_command_adds_the_calibration_to_an_older_run(tiny_run, tmp_pa
     import shutil
 
     from arabic_news_ie.cli import main
-    from arabic_news_ie.quantization import read_calibration
+    from arabic_news_ie.models.quantization import read_calibration
 
     run = tmp_path / "older"
     shutil.copytree(tiny_run, run)

@@ -11,9 +11,9 @@ from conftest import DATA, ROOT
 ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
 pq = pytest.importorskip("pyarrow.parquet")
 
-from arabic_news_ie.authoring import read_ann  # noqa: E402
-from arabic_news_ie.batch import predict_file  # noqa: E402
-from arabic_news_ie.ray_engine import ray_command, record_from_row  # noqa: E402
+from arabic_news_ie.data.authoring import read_ann  # noqa: E402
+from arabic_news_ie.inference.batch import predict_file  # noqa: E402
+from arabic_news_ie.inference.ray_engine import ray_command, record_from_row  # noqa: E402
 from predict import parse_args  # noqa: E402
 
 BAD_LINES = [

@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT, TINY_OVERRIDES, same_weights
 
 from arabic_news_ie import Pipeline
-from arabic_news_ie.model_files import ModelLoadError
+from arabic_news_ie.inference.model_files import ModelLoadError
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_labels_that_do_not_match_the_head(model_copy):
 
 
 def test_tokenizer_from_another_model(model_copy):
-    from arabic_news_ie.modeling import train_tokenizer
+    from arabic_news_ie.models.tokenizers import train_tokenizer
 
     other = train_tokenizer([" ".join(f"كلمة{i}" for i in range(3000))] * 2, vocab_size=5000, min_frequency=1)
     for name in ("tokenizer.json", "tokenizer_config.json"):
@@ -197,8 +197,8 @@ def test_training_killed_mid_run_resumes_to_the_same_metrics(
 
 def test_resume_refuses_a_changed_config_naming_the_key(tmp_path):
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.reporting import write_config
-    from arabic_news_ie.training import RunError, same_config
+    from arabic_news_ie.training.reporting import write_config
+    from arabic_news_ie.training.run import RunError, same_config
 
     started = load_config(None, ["training.epochs=3"])
     write_config(started, tmp_path)

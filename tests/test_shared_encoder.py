@@ -18,7 +18,7 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def joint_run(tmp_path_factory, tiny_corpus):
     from arabic_news_ie.config import load_config
-    from arabic_news_ie.training import train
+    from arabic_news_ie.training.run import train
 
     output = tmp_path_factory.mktemp("joint") / "run"
     overrides = TINY_OVERRIDES + [
@@ -59,7 +59,7 @@ def test_the_two_saved_components_hold_one_encoder_and_their_own_heads(joint_run
 def test_the_ner_component_loads_as_a_stock_token_classifier_with_the_same_logits(joint_run):
     from transformers import AutoModelForTokenClassification
 
-    from arabic_news_ie.predictor import load
+    from arabic_news_ie.inference.predictor import load
 
     tagger = load(joint_run / "ner", "cpu")
     stock = AutoModelForTokenClassification.from_pretrained(joint_run / "ner").eval()
@@ -94,7 +94,7 @@ def test_the_pipeline_runs_the_encoder_once_and_gives_what_each_component_gives_
 
 def test_models_trained_separately_are_not_shared_and_a_changed_encoder_is_detected(tiny_run, joint_run):
     from arabic_news_ie import Pipeline
-    from arabic_news_ie.predictor import load
+    from arabic_news_ie.inference.predictor import load
 
     assert not Pipeline.from_pretrained(tiny_run, device="cpu").shared_encoder
     assert load(tiny_run / "ner", "cpu").encoder_digest != load(tiny_run / "events", "cpu").encoder_digest
@@ -128,8 +128,8 @@ def test_joint_history_gives_each_task_its_dev_curve(joint_run):
 
 
 def test_event_labels_join_the_ner_windows_they_were_encoded_from():
-    from arabic_news_ie.encoding import Encoded
-    from arabic_news_ie.joint import joint_features
+    from arabic_news_ie.data.windows import Encoded
+    from arabic_news_ie.training.joint import joint_features
 
     ner = Encoded(
         [{"input_ids": [0, 5, 2], "labels": [-100, 1, -100]}, {"input_ids": [0, 7, 2], "labels": [-100, 0, -100]}]
@@ -155,7 +155,7 @@ def test_shared_encoder_needs_mean_pooling_and_a_pretrained_encoder():
 
 
 def _units(texts):
-    from arabic_news_ie.encoding import Unit, word_spans
+    from arabic_news_ie.data.windows import Unit, word_spans
     from arabic_news_ie.text import sentences
 
     return [Unit(i, s, e, word_spans(t, s, e)) for i, t in enumerate(texts) for s, e in sentences(t)]
@@ -164,7 +164,7 @@ def _units(texts):
 def test_joint_loss_ignores_event_labels_of_ner_only_windows():
     from transformers import BertConfig
 
-    from arabic_news_ie.joint import joint_class
+    from arabic_news_ie.training.joint import joint_class
 
     config = BertConfig(
         vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=1, intermediate_size=16, num_labels=3

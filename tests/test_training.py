@@ -111,7 +111,7 @@ def _fake_hub_model(cache, repo_id):
     """A tiny BERT placed in a HF cache under ``repo_id``, as the hub would have left it."""
     from transformers import BertConfig, BertForMaskedLM
 
-    from arabic_news_ie.modeling import train_tokenizer
+    from arabic_news_ie.models.tokenizers import train_tokenizer
 
     commit = "0" * 40
     repo = cache / ("models--" + repo_id.replace("/", "--"))
@@ -228,7 +228,7 @@ def test_push_uploads_each_model_into_its_own_folder(tiny_run, monkeypatch):
     """The event model must not overwrite the NER model: the hub repo mirrors the run directory."""
     import huggingface_hub
 
-    from arabic_news_ie.reporting import push
+    from arabic_news_ie.training.reporting import push
 
     calls = []
 

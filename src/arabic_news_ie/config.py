@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+DECODING_METHODS = ("viterbi", "constrained", "argmax")  # ner.decoding: inference.decoding implements them
+
 
 class ConfigError(ValueError):
     """A configuration problem, reported as one line naming the key."""
@@ -54,6 +56,8 @@ class DataConfig:
     csv_label_column: str = "label"
     csv_id_column: str | None = None
     extra: list[ExtraSource] = field(default_factory=list)  # more NER sources (e.g. ANERcorp), see ExtraSource
+    # set by load_config, not a key: the config file's directory, where relative paths are also looked for
+    config_dir: str | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,9 @@ class Config:
     mlm: MlmConfig = field(default_factory=MlmConfig)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        values = dataclasses.asdict(self)
+        del values["data"]["config_dir"]  # where this config was read from, not a setting
+        return values
 
 
 def load_config(
@@ -172,7 +178,10 @@ def load_config(
         _apply_override(raw, item)
     from .config_checks import check
 
-    return check(_build(Config, raw, prefix=""))
+    cfg = check(_build(Config, raw, prefix=""))
+    if path is None:
+        return cfg
+    return dataclasses.replace(cfg, data=dataclasses.replace(cfg.data, config_dir=str(Path(path).resolve().parent)))
 
 
 # keys that one shared task section gave both tasks, with their defaults (run configs written before)

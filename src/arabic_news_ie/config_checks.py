@@ -3,8 +3,7 @@ each problem one line naming the key (``config.load_config`` runs them)."""
 
 from __future__ import annotations
 
-from .config import Config, ConfigError, ExtraSource
-from .decoding import METHODS
+from .config import DECODING_METHODS, Config, ConfigError, ExtraSource
 
 _CHOICES = {
     "data.format": ("jsonl", "conll", "csv"),
@@ -13,7 +12,7 @@ _CHOICES = {
     "events.pooling": ("cls", "mean"),
     "events.pooled_norm": ("none", "layernorm"),
     "events.bias_init": ("zero", "prior"),
-    "ner.decoding": METHODS,
+    "ner.decoding": DECODING_METHODS,
 }
 
 

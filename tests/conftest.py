@@ -67,15 +67,44 @@ def tiny_corpus(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_run(tmp_path_factory, tiny_corpus) -> Path:
-    """A run directory trained on the tiny corpus, both tasks each on its own encoder (NER two epochs, events
-    four), as the default trained before issue #21; the default's shared encoder has tests/test_shared_encoder.py."""
+def learnable_corpus(tmp_path_factory) -> Path:
+    """The tiny corpus with its dev and test articles also in train (as copies with new ids): a model of a
+    few thousand weights learns them in seconds, so scores, the tuned prior weight and the tuned threshold
+    move when the code that produces them breaks (on the tiny corpus proper the tiny model scores ~0)."""
+    import dataclasses
+
+    from arabic_news_ie.data.authoring import read_ann
+    from arabic_news_ie.data.corpus import write_jsonl
+
+    articles = read_ann(DATA / "tiny.ann").articles
+    held_out = [a for a in articles if a.split != "train"]
+    copies = [dataclasses.replace(a, id=f"{a.id}-train", split="train") for a in held_out]
+    path = tmp_path_factory.mktemp("corpus") / "learnable.jsonl"
+    write_jsonl(articles + copies, path)
+    return path
+
+
+# the tiny run's recipe: each task on its own encoder (as the default trained before issue #21; the shared
+# encoder has tests/test_shared_encoder.py), long enough to learn the learnable corpus
+TINY_RUN = TINY_OVERRIDES + [
+    "model.shared_encoder=false",
+    "ner.head_learning_rate=null",
+    "ner.learning_rate=1e-2",
+    "ner.epochs=20",
+    "events.epochs=20",
+    "training.early_stopping_patience=100",
+    "training.seed=3",  # seeds 1-3 all learn; 3 is the one whose tuned prior weight is not 0
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory, learnable_corpus) -> Path:
+    """A run directory trained on the learnable tiny corpus (TINY_RUN): NER and events both learn it."""
     from arabic_news_ie.config import load_config
     from arabic_news_ie.training.run import train
 
     output = tmp_path_factory.mktemp("run") / "tiny"
-    separate = ["model.shared_encoder=false", "ner.head_learning_rate=null", "events.epochs=4"]
-    cfg = load_config(ROOT / "configs" / "default.yaml", TINY_OVERRIDES + separate + [f"data.train={tiny_corpus}"])
+    cfg = load_config(ROOT / "configs" / "default.yaml", TINY_RUN + [f"data.train={learnable_corpus}"])
     train(cfg, output, task="both")
     return output
 

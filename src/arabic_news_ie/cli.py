@@ -8,7 +8,14 @@ import json
 import sys
 from pathlib import Path
 
-from .commands import predict_arguments, predict_main, train_arguments, train_command
+from .commands import (
+    predict_arguments,
+    predict_main,
+    select_arguments,
+    select_command,
+    train_arguments,
+    train_command,
+)
 from .config import DECODING_METHODS as METHODS
 from .data.corpus import write_jsonl
 from .data.schema import ENTITY_LABELS, EVENT_TYPES, SPLITS, Schema
@@ -54,6 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     agree.add_argument("second")
     agree.add_argument("--list", action="store_true", help="list the disagreements instead")
     agree.set_defaults(func=_agreement)
+    imports = sub.add_parser(
+        "import-annotations", help="Label Studio or doccano export -> our JSONL; exit 1 if any task is left out"
+    )
+    imports.add_argument("export", help="a Label Studio JSON export or a doccano JSONL export")
+    imports.add_argument("--from", dest="tool", required=True, choices=("label-studio", "doccano"))
+    imports.add_argument("-o", "--output", required=True, help="JSONL to write (our corpus format)")
+    imports.add_argument("--split", default="train", help="the split field of every imported article (default: train)")
+    _schema_args(imports)
+    imports.set_defaults(func=_import_annotations)
+    select = select_arguments(sub.add_parser("select", help="pick the unlabelled articles to annotate next (tasks)"))
+    select.set_defaults(func=select_command)
     _model_commands(sub)
     return parser
 
@@ -140,6 +158,18 @@ def _compile(args: argparse.Namespace) -> int:
         write_jsonl(articles, args.output)
         print(f"wrote {args.output}")
     return 1 if problems else 0
+
+
+def _import_annotations(args: argparse.Namespace) -> int:
+    from .data.annotation_import import import_annotations
+
+    imported = import_annotations(args.export, args.tool, _schema(args), args.split or None)
+    for error in imported.errors:
+        print(error, file=sys.stderr)
+    if imported.articles:
+        write_jsonl(imported.articles, args.output)
+    print(imported.summary(args.export) + (f"; wrote {args.output}" if imported.articles else ""), file=sys.stderr)
+    return 1 if imported.errors else 0
 
 
 def _agreement(args: argparse.Namespace) -> int:

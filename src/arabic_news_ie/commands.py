@@ -52,6 +52,12 @@ def predict_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
         choices=METHODS,
         help="NER tags: best valid sequence under the trained tag prior (default), without it, or per word",
     )
+    parser.add_argument(
+        "--format",
+        default="jsonl",
+        choices=("jsonl", "label-studio", "doccano"),
+        help="jsonl: our records (default); label-studio: tasks with predictions; doccano: examples with entities",
+    )
     parser.add_argument("--engine", default="default", choices=("default", "ray"), help="ray: a Ray Data actor pool")
     parser.add_argument("--address", default=None, help="ray: cluster to join, e.g. auto (default: a local instance)")
     parser.add_argument("--actors", type=int, default=None, help="ray: model copies (default: one per CPU or GPU)")
@@ -69,7 +75,7 @@ def predict_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParse
 
 def predict_main(args: argparse.Namespace) -> int:
     """``predict.py``: the Ray engine when asked for (not to merge shards), else the batch predictor."""
-    if args.engine == "ray" and not args.merge:
+    if args.engine == "ray" and not args.merge and args.format == "jsonl":
         from .inference.ray_engine import ray_command
 
         return ray_command(args)
@@ -109,6 +115,12 @@ def predict_command(args: argparse.Namespace) -> int:
     """Run ``predict.py``: exit 0 when every record succeeded, 1 if any failed, 2 on a usage problem."""
     from .inference.batch import merge_shards, report_predict
 
+    if args.format != "jsonl" and (args.html or args.print_results or args.engine == "ray"):
+        print(
+            f"error: --format {args.format} writes tasks for annotation tools: not with --html, --print or --engine ray",
+            file=sys.stderr,
+        )
+        return 2
     if not args.output and not args.print_results:
         print("error: --output is required (or --print to show results)", file=sys.stderr)
         return 2
@@ -127,6 +139,7 @@ def predict_command(args: argparse.Namespace) -> int:
 def _predict(args: argparse.Namespace) -> tuple[int, int]:
     from .inference.batch import InputError, predict_file, print_results, write_html
     from .inference.pipeline import Pipeline
+    from .inference.task_formats import formatter
 
     shard = _parse_shard(args.shard)
     if not args.input:
@@ -138,7 +151,8 @@ def _predict(args: argparse.Namespace) -> tuple[int, int]:
         skip_noise=not args.no_skip_noise,
         decoding=args.decoding,
     )
-    written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard)
+    row = formatter(args.format, f"arabic_news_ie:{Path(args.model).resolve().name}")
+    written, errors = predict_file(pipeline, args.input, args.output, args.batch_size, args.resume, shard, row=row)
     if args.html:
         write_html(args.input, args.output, args.html, shard)
     if args.print_results:
@@ -153,3 +167,48 @@ def _parse_shard(value: str | None) -> tuple[int, int]:
     if not (index.isdigit() and count.isdigit() and 0 <= int(index) < int(count)):
         raise ValueError(f"--shard {value!r}: expected I/N with 0 <= I < N, e.g. 0/4")
     return int(index), int(count)
+
+
+def select_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``select``'s options."""
+    parser.add_argument("--model", required=True, help="run directory (ner/ and/or events/)")
+    parser.add_argument(
+        "--input", required=True, help="unlabelled articles: JSONL with id and text, .txt, or a directory"
+    )
+    parser.add_argument("-n", type=int, default=50, help="how many articles to pick (default: %(default)s)")
+    parser.add_argument("-o", "--output", required=True, help="the picked articles as tasks, most informative first")
+    parser.add_argument("--format", default="label-studio", choices=("label-studio", "doccano", "jsonl"))
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--device", default=None)
+    return parser
+
+
+def select_command(args: argparse.Namespace) -> int:
+    """Rank the pool by uncertainty with diversity and write the top ``-n`` as pre-annotated tasks; exit 1 if
+    an input record was bad (each named on stderr), 2 on a usage problem."""
+    from .inference.batch import InputError, json_line, read_inputs
+    from .inference.model_files import ModelLoadError
+    from .inference.pipeline import Pipeline
+    from .inference.selection import rank, score_articles
+    from .inference.task_formats import formatter
+
+    try:
+        records = list(read_inputs(args.input))
+        pipeline = Pipeline.from_pretrained(args.model, device=args.device)
+    except (InputError, ModelLoadError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    bad = [r for r in records if r.error is not None]
+    for record in bad:
+        print(f"{args.input}:{record.line}: {record.error}", file=sys.stderr)
+    good = [r for r in records if r.error is None]
+    results, scores = score_articles(pipeline, [r.text for r in good], args.batch_size)
+    row = formatter(args.format, f"arabic_news_ie:{Path(args.model).resolve().name}")
+    with open(args.output, "wb") as handle:
+        for picked in rank([r.text for r in good], scores, args.n):
+            record, result = good[picked.index], results[picked.index]
+            out = row(record.id, result) if row else {"id": record.id, **result.to_dict()}
+            (out["data"] if "data" in out else out)["uncertainty"] = round(picked.score, 4)
+            handle.write(json_line(out))
+    print(f"picked {min(args.n, len(good))} of {len(good)} articles into {args.output}", file=sys.stderr)
+    return 1 if bad else 0

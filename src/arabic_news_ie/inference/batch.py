@@ -97,11 +97,12 @@ def completed_lines(output: Path) -> int:
     return data[:keep].count(b"\n")
 
 
-def output_record(record: Record, result) -> dict:
-    """The JSON line for one input: its result, or an error record naming its line."""
+def output_record(record: Record, result, row=None) -> dict:
+    """The JSON line for one input: its result (as ``row(id, result)`` builds it, if given), or an error
+    record naming its line."""
     if record.error is not None or result is None:
         return {"id": record.id, "line": record.line, "error": record.error}
-    return {"id": record.id, **result.to_dict()}
+    return row(record.id, result) if row else {"id": record.id, **result.to_dict()}
 
 
 def predict_file(
@@ -112,8 +113,10 @@ def predict_file(
     resume: bool = False,
     shard: tuple[int, int] = (0, 1),
     progress: bool = True,
+    row=None,
 ) -> tuple[int, int]:
-    """Run ``pipeline`` over inputs, appending ordered JSON lines. Returns (records written, errors)."""
+    """Run ``pipeline`` over inputs, appending ordered JSON lines (``row``: a format's row builder, see
+    ``task_formats.formatter``). Returns (records written, errors)."""
     from tqdm import tqdm
 
     output = Path(output_path)
@@ -126,7 +129,7 @@ def predict_file(
     bar = tqdm(unit="article", disable=not progress, file=sys.stderr, initial=done)
     with open(output, mode) as handle:
         for batch in _batches(records, batch_size, skip=done):
-            rows = predict_records(pipeline, batch, batch_size)
+            rows = predict_records(pipeline, batch, batch_size, row)
             errors += sum("error" in row for row in rows)
             handle.write(b"".join(json_line(row) for row in rows))
             handle.flush()
@@ -163,7 +166,7 @@ def json_line(row: dict) -> bytes:
         return json.dumps(row).encode("ascii") + b"\n"
 
 
-def predict_records(pipeline, batch: list[Record], batch_size: int = 32) -> list[dict]:
+def predict_records(pipeline, batch: list[Record], batch_size: int = 32, row=None) -> list[dict]:
     """The output record of each input in ``batch``, in order; both engines (this file's and Ray's) call it."""
     texts = [r.text for r in batch if r.error is None]
     results = iter(_safe_predict(pipeline, texts, batch_size))
@@ -172,7 +175,7 @@ def predict_records(pipeline, batch: list[Record], batch_size: int = 32) -> list
         result = next(results) if record.error is None else None
         if isinstance(result, Exception):
             record, result = Record(record.index, record.id, record.line, error=f"prediction failed: {result}"), None
-        rows.append(output_record(record, result))
+        rows.append(output_record(record, result, row))
     return rows
 
 

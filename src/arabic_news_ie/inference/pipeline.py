@@ -86,9 +86,15 @@ class Pipeline:
             results.extend(self._analyse(list(texts[begin : begin + chunk]), batch_size))
         return results
 
+    def results_and_probs(self, texts: list[str], batch_size: int = 32) -> tuple[list[Result], list[dict]]:
+        """Like calling the pipeline, plus per article ``{sentence start: (word probabilities (words, tags) or
+        None, event probabilities (types,) or None)}`` of its analysed sentences (``selection.py`` ranks by them)."""
+        probs: list[dict] = [{} for _ in texts]
+        return self._analyse([_clean(t) for t in texts], batch_size, probs), probs
+
     # ------------------------------------------------------------ internals
 
-    def _analyse(self, texts: list[str], batch_size: int) -> list[Result]:
+    def _analyse(self, texts: list[str], batch_size: int, probs_out: list[dict] | None = None) -> list[Result]:
         texts = [_clean(t) for t in texts]
         sentence_spans = [self._sentences(t) for t in texts]
         entities: list[list[Entity]] = [[] for _ in texts]
@@ -99,6 +105,13 @@ class Pipeline:
         while chunk := list(islice(pending, batch_size * 16)):
             units = [Unit(i, s.start, s.end, word_spans(texts[i], s.start, s.end)) for i, s in chunk]
             word_probs, event_probs = self._probs(texts, units, batch_size)
+            if probs_out is not None:
+                word_probs, event_probs = self._all_probs(texts, units, batch_size, word_probs, event_probs)
+                for k, unit in enumerate(units):
+                    probs_out[unit.article_index][unit.start] = (
+                        word_probs[k] if word_probs is not None else None,
+                        event_probs[k] if event_probs is not None else None,
+                    )
             if self.ner:
                 for unit, found in zip(units, self.ner.entities(texts, units, batch_size, self.decoding, word_probs)):
                     entities[unit.article_index].extend(found)
@@ -121,6 +134,14 @@ class Pipeline:
         encoded = self.ner.encode(texts, units)
         token_logits, event_logits = shared_logits(self.ner, self.events, encoded.features, batch_size)
         return self.ner.word_probs(encoded, logits=token_logits), self.events.unit_probs(encoded, logits=event_logits)
+
+    def _all_probs(self, texts, units, batch_size, word_probs, event_probs) -> tuple:
+        """Both components' probabilities of the units, computing those the shared pass did not give."""
+        if self.ner and word_probs is None:
+            word_probs = self.ner.predict_probs(texts, units, batch_size)
+        if self.events and self.events.multi_label and event_probs is None:
+            event_probs = self.events.predict_probs(texts, units, batch_size)
+        return word_probs, event_probs
 
     def _sentences(self, text: str) -> list[Sentence]:
         noisy = textlib.noise_lines(text) if self.skip_noise else []

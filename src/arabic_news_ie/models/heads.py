@@ -26,6 +26,14 @@ def mean_pooled_class():
     class MeanPooledBertConfig(BertConfig):
         model_type = MEAN_POOLED_TYPE
 
+        @classmethod
+        def get_config_dict(cls, *args, **kwargs):
+            # a BERT encoder to start from (e5) or a run saved before this model type: the same config
+            config, rest = super().get_config_dict(*args, **kwargs)
+            if config.get("model_type") == "bert":
+                config = {**config, "model_type": MEAN_POOLED_TYPE}
+            return config, rest
+
     class MeanPooledBertForSequenceClassification(BertForSequenceClassification):
         config_class = MeanPooledBertConfig
 

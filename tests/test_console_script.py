@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import SCRATCH_OVERRIDES
 
@@ -31,6 +32,7 @@ def _tiny_config(project: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_train_and_predict_from_an_empty_directory(tmp_path, tiny_corpus):
     project, elsewhere = tmp_path / "project", tmp_path / "empty"
     project.mkdir(), elsewhere.mkdir()

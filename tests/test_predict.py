@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from conftest import ROOT
 
 
@@ -55,6 +56,7 @@ def test_bad_records_become_error_records_in_order(tiny_run, tmp_path):
     assert set(rows[0]) == {"id", "entities", "sentences", "events"}
 
 
+@pytest.mark.slow
 def test_txt_file_and_directory_inputs(tiny_run, tmp_path):
     folder = tmp_path / "docs"
     folder.mkdir()
@@ -73,6 +75,7 @@ def test_missing_model_or_input_is_one_line(tiny_run, tmp_path):
     assert result.returncode == 2 and "no such file or directory" in result.stderr
 
 
+@pytest.mark.slow
 def test_resume_after_kill_gives_the_uninterrupted_output(tiny_run, tmp_path):
     inputs = _articles(tmp_path, n=40)
     full = tmp_path / "full.jsonl"
@@ -113,6 +116,7 @@ def test_resume_after_kill_gives_the_uninterrupted_output(tiny_run, tmp_path):
     assert partial.read_bytes() == full.read_bytes()
 
 
+@pytest.mark.slow
 def test_shards_merge_back_to_the_unsharded_output(tiny_run, tmp_path):
     inputs = _articles(tmp_path, n=7)
     assert _predict("--model", tiny_run, "--input", inputs, "--output", tmp_path / "all.jsonl").returncode == 0

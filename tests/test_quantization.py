@@ -87,3 +87,24 @@ def test_calibrate_command_adds_the_calibration_to_an_older_run(tiny_run, tmp_pa
     saved, original = read_calibration(run / "ner"), read_calibration(tiny_run / "ner")
     assert saved.keys() == original.keys()
     assert all(torch.allclose(saved[k], original[k], rtol=1e-4, atol=1e-5) for k in saved)
+
+
+def test_int8_finds_what_fp32_finds_on_held_out_articles(tiny_run):
+    """Not one memorised sentence: the tiny corpus' dev and test articles, analysed in full (entities, sentence
+    events) by the fp32 and the int8 pipeline of a run that learned."""
+    from conftest import DATA
+
+    from arabic_news_ie import Pipeline
+    from arabic_news_ie.data.authoring import read_ann
+
+    texts = [a.text for a in read_ann(DATA / "tiny.ann").articles if a.split != "train"]
+    fp32 = Pipeline.from_pretrained(tiny_run, device="cpu")(texts)
+    int8 = Pipeline.from_pretrained(tiny_run, device="cpu", quantize=True)(texts)
+    assert sum(len(r.entities) for r in fp32) > 0  # the run tags something to compare
+    for exact, approx in zip(fp32, int8):
+        assert [(e.start, e.end, e.label) for e in approx.entities] == [
+            (e.start, e.end, e.label) for e in exact.entities
+        ]
+        assert [{t for t, _ in s.events} for s in approx.sentences] == [
+            {t for t, _ in s.events} for s in exact.sentences
+        ]

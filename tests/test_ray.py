@@ -50,6 +50,7 @@ def _predictions(output: bytes) -> list[dict]:
     return [row for row in map(json.loads, output.splitlines()) if "error" not in row]
 
 
+@pytest.mark.slow
 def test_jsonl_from_a_driver_joining_the_cluster_equals_the_default_engine(cluster, tiny_run, tiny_pipeline, tmp_path):
     lines = [json.dumps(a, ensure_ascii=False).encode() for a in _articles()]
     for position, bad in enumerate(BAD_LINES):
@@ -73,6 +74,7 @@ def test_jsonl_from_a_driver_joining_the_cluster_equals_the_default_engine(clust
     assert len(rows) == 37 and [r["id"] for r in rows if "error" in r] == [None, "no-text", "number", None]
 
 
+@pytest.mark.slow
 def test_parquet_in_and_out_equals_the_default_engine_quantized_argmax(cluster, tiny_run, tiny_pipeline, tmp_path):
     import pyarrow as pa
 

@@ -137,6 +137,7 @@ SHARED = ("model.shared_encoder=true", "events.epochs=null")
 SEPARATE = ("model.shared_encoder=false", "ner.head_learning_rate=null", "ner.epochs=3")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "task, extra, checkpoint_dir, components",
     [

@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, TINY_OVERRIDES
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("torchrun", path=os.path.dirname(sys.executable)) is None, reason="torchrun not installed"
 )

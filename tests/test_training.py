@@ -1,6 +1,7 @@
 """Training end to end on tiny models: outputs, reload, errors, determinism, AraBERT offline."""
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -88,6 +89,7 @@ def test_malformed_training_data_names_file_and_line(tmp_path, tiny_corpus):
     assert f"{bad}:3: invalid JSON" in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("recipe", ["default", "scratch"])
 def test_two_cpu_runs_of_the_same_config_give_the_same_metrics(tmp_path, tiny_corpus, recipe):
     from conftest import SCRATCH_OVERRIDES
@@ -159,14 +161,19 @@ def test_arabert_config_trains_offline_from_the_hub_cache(tmp_path, tiny_corpus)
     assert [s.text for s in result.sentences] == [text]  # offsets under AraBERT's preprocessing: test_predictor.py
 
 
+@pytest.mark.slow
 def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corpus):
     result = _train("--task", "mlm", *_sets(tiny_corpus), "--output-dir", str(tmp_path / "mlm"))
     assert result.returncode == 0, result.stderr[-2000:]
     assert (tmp_path / "mlm" / "mlm" / "model.safetensors").exists()
-    assert json.loads((tmp_path / "mlm" / "metrics.json").read_text())["mlm"]["dev_loss"] > 0
-    assert (tmp_path / "mlm" / "config.yaml").exists() and json.loads((tmp_path / "mlm" / "history.json").read_text())[
-        "mlm"
+    dev_loss = json.loads((tmp_path / "mlm" / "metrics.json").read_text())["mlm"]["dev_loss"]
+    losses = [
+        h["eval_loss"] for h in json.loads((tmp_path / "mlm" / "history.json").read_text())["mlm"] if "eval_loss" in h
     ]
+    vocab = json.loads((tmp_path / "mlm" / "mlm" / "config.json").read_text())["vocab_size"]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < losses[0]  # it learns, epoch after epoch
+    assert dev_loss == pytest.approx(losses[-1]) and dev_loss < math.log(vocab)  # below a uniform guess
+    assert (tmp_path / "mlm" / "config.yaml").exists()
     sets = _sets(tiny_corpus) + ["--set", f"model.name_or_path={tmp_path / 'mlm' / 'mlm'}"]
     result = _train("--task", "ner", *sets, "--output-dir", str(tmp_path / "ft"))
     assert result.returncode == 0, result.stderr[-2000:]
@@ -174,6 +181,7 @@ def test_mlm_pretraining_then_fine_tuning_from_its_directory(tmp_path, tiny_corp
     assert config["arabic_news_ie"]["base_model"] == str(tmp_path / "mlm" / "mlm")
 
 
+@pytest.mark.slow
 def test_events_can_start_from_the_runs_ner_encoder(tmp_path, tiny_corpus):
     separate = ("--set", "model.shared_encoder=false")  # an encoder of its own, started from the NER model's
     result = _train(

@@ -20,19 +20,10 @@ def mean_pooled_class():
     and ``transformers.pipeline("text-classification")`` load it correctly.
     """
     import torch
-    from transformers import AutoConfig, AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification
+    from transformers import AutoConfig, AutoModelForSequenceClassification, BertForSequenceClassification
     from transformers.modeling_outputs import SequenceClassifierOutput
 
-    class MeanPooledBertConfig(BertConfig):
-        model_type = MEAN_POOLED_TYPE
-
-        @classmethod
-        def get_config_dict(cls, *args, **kwargs):
-            # a BERT encoder to start from (e5) or a run saved before this model type: the same config
-            config, rest = super().get_config_dict(*args, **kwargs)
-            if config.get("model_type") == "bert":
-                config = {**config, "model_type": MEAN_POOLED_TYPE}
-            return config, rest
+    MeanPooledBertConfig = _config_class()
 
     class MeanPooledBertForSequenceClassification(BertForSequenceClassification):
         config_class = MeanPooledBertConfig
@@ -75,3 +66,21 @@ def pooled_head(hidden, attention_mask, norm, classifier, dropout):
     if norm is not None:
         pooled = norm(pooled)
     return classifier(dropout(pooled))
+
+
+def _config_class():
+    """BERT's config under the model type ``mean_pooled_bert``."""
+    from transformers import BertConfig
+
+    class MeanPooledBertConfig(BertConfig):
+        model_type = MEAN_POOLED_TYPE
+
+        @classmethod
+        def get_config_dict(cls, *args, **kwargs):
+            # a BERT encoder to start from (e5) or a run saved before this model type: the same config
+            config, rest = super().get_config_dict(*args, **kwargs)
+            if config.get("model_type") == "bert":
+                config = {**config, "model_type": MEAN_POOLED_TYPE}
+            return config, rest
+
+    return MeanPooledBertConfig

@@ -1,7 +1,7 @@
 """The annotation loop against a real Label Studio: predict -> Label Studio -> annotations saved through its
 API -> export -> import-annotations -> train.py, checking that the imported articles equal the annotations.
 
-    pip install label-studio            # in its own venv if you like: --label-studio names its executable
+    pip install -e ".[label-studio]"    # or in a venv of its own: --label-studio names its executable
     python benchmarks/label_studio_round_trip.py --model runs/default [--label-studio PATH] [--keep-export F]
 
 The annotations are sent as Label Studio's web interface sends them: offsets counted in UTF-16 code units

@@ -1,0 +1,281 @@
+"""The annotation loop against a real doccano: predict.py --format doccano -> doccano (dataset upload, its own
+import) -> spans corrected through its API -> export -> import-annotations, checking the imported entities
+equal the annotations made.
+
+    pip install doccano "marshmallow<4"     # in a venv of its own; 1.8.4 needs the marshmallow pin
+    python benchmarks/doccano_round_trip.py --model runs/default --doccano PATH/bin/doccano [--keep-export F]
+
+The texts are those of benchmarks/label_studio_round_trip.py (emoji, ``\\r\\n``, Persian letters) plus a
+real article whose predicted entities are accepted unchanged. Spans are sent in characters, as doccano's
+interface counts them since its UTF-16 fix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from label_studio_round_trip import ARTICLES  # noqa: E402
+
+from arabic_news_ie.data.corpus import read_jsonl  # noqa: E402
+
+LABELS = ("PER", "ORG", "GPE", "LOC", "MISC")
+
+
+class Doccano:
+    """doccano's web server and task worker on a temporary SQLite database, used with an API token."""
+
+    def __init__(self, executable: str, port: int):
+        self.home = Path(tempfile.mkdtemp(prefix="doccano-"))
+        self.url = f"http://127.0.0.1:{port}"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.home}/db.sqlite3",
+            "MEDIA_ROOT": str(self.home / "media"),
+        }
+        password = secrets.token_hex(8)
+        subprocess.run([executable, "init"], env=self.env, check=True, capture_output=True)
+        subprocess.run(
+            [executable, "createuser", "--username", "admin", "--password", password],
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": self.env}
+        self.processes = [
+            subprocess.Popen([executable, "webserver", "--port", str(port)], **quiet),
+            subprocess.Popen([executable, "task"], **quiet),
+        ]
+        self._wait()
+        self.token = self.call("POST", "/v1/auth/login/", {"username": "admin", "password": password})["key"]
+
+    def _wait(self, timeout: float = 240) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(f"{self.url}/v1/health", timeout=5)
+                return
+            except urllib.error.HTTPError:
+                return  # it answers
+            except OSError:
+                time.sleep(2)
+        raise RuntimeError("doccano did not start")
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        raw: bytes | None = None,
+        content_type: str = "application/json",
+    ):
+        data = raw if raw is not None else (json.dumps(body, ensure_ascii=False).encode() if body is not None else None)
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
+        request.add_header("Content-Type", content_type)
+        if getattr(self, "token", None):
+            request.add_header("Authorization", f"Token {self.token}")
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as err:
+            raise RuntimeError(f"{method} {path}: {err.code} {err.read()[:500].decode('utf-8', 'replace')}") from None
+        try:
+            return json.loads(payload or b"null")
+        except ValueError:
+            return payload
+
+    def wait_task(self, task_id: str) -> dict:
+        for _ in range(120):
+            status = self.call("GET", f"/v1/tasks/status/{task_id}")
+            if status.get("ready"):
+                if status.get("error"):
+                    raise RuntimeError(f"doccano task failed: {status['error']}")
+                return status
+            time.sleep(1)
+        raise RuntimeError("doccano task did not finish")
+
+    def upload(self, project: int, path: Path) -> None:
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="filepond"; filename="{path.name}"\r\n'
+                "Content-Type: application/octet-stream\r\n\r\n"
+            ).encode()
+            + path.read_bytes()
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        upload_id = self.call(
+            "POST", "/v1/fp/process/", raw=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+        upload_id = upload_id.decode() if isinstance(upload_id, bytes) else str(upload_id)
+        options = {
+            "format": "JSONL",
+            "uploadIds": [upload_id],
+            "task": "SequenceLabeling",
+            "column_data": "text",
+            "column_label": "label",
+            "delimiter": "",
+            "encoding": "utf_8",
+        }
+        self.wait_task(self.call("POST", f"/v1/projects/{project}/upload", options)["task_id"])
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=60)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def predicted_examples(model: str, work: Path, pool: Path) -> Path:
+    rows = [{"id": name, "text": text} for name, (text, _, _) in ARTICLES.items()]
+    rows.append(json.loads(pool.read_text(encoding="utf-8").splitlines()[0]))
+    source = work / "articles.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in rows),
+        encoding="utf-8",
+    )
+    out = work / "examples.jsonl"
+    command = [
+        sys.executable,
+        "predict.py",
+        "--model",
+        model,
+        "--input",
+        str(source),
+        "--output",
+        str(out),
+        "--format",
+        "doccano",
+    ]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    return out
+
+
+def annotate(server: Doccano, project: int, types: dict[str, int]) -> dict[str, list]:
+    """Replace the pre-filled spans of our hand-annotated texts with the annotations made; accept the rest."""
+    listed = server.call("GET", f"/v1/projects/{project}/examples?limit=100")
+    accepted = {}
+    for example in listed["results"]:
+        name = example["meta"].get("article_id")
+        spans = server.call("GET", f"/v1/projects/{project}/examples/{example['id']}/spans")
+        if name not in ARTICLES:
+            accepted[name] = sorted((s["start_offset"], s["end_offset"]) for s in spans)
+            continue
+        for span in spans:
+            server.call("DELETE", f"/v1/projects/{project}/examples/{example['id']}/spans/{span['id']}")
+        text = example["text"]
+        for surface, label in ARTICLES[name][1]:
+            start = text.index(surface)
+            body = {"label": types[label], "start_offset": start, "end_offset": start + len(surface)}
+            server.call("POST", f"/v1/projects/{project}/examples/{example['id']}/spans", body)
+    return accepted
+
+
+def round_trip(args: argparse.Namespace) -> int:
+    work = Path(tempfile.mkdtemp(prefix="doccano-round-trip-"))
+    examples = predicted_examples(args.model, work, Path(args.pool))
+    started = time.time()
+    server = Doccano(args.doccano, args.port)
+    print(f"doccano up in {time.time() - started:.0f} s")
+    try:
+        project = server.call(
+            "POST",
+            "/v1/projects",
+            {
+                "name": "arabic_news_ie round trip",
+                "description": "entities",
+                "project_type": "SequenceLabeling",
+                "resourcetype": "SequenceLabelingProject",
+                "guideline": "",
+                "random_order": False,
+                "collaborative_annotation": True,
+                "allow_overlapping": False,
+                "grapheme_mode": False,
+                "use_relation": False,
+                "tags": [],
+            },
+        )["id"]
+        types = {
+            label: server.call(
+                "POST",
+                f"/v1/projects/{project}/span-types",
+                {"text": label, "background_color": "#209cee", "text_color": "#ffffff"},
+            )["id"]
+            for label in LABELS
+        }
+        server.upload(project, examples)
+        accepted = annotate(server, project, types)
+        task = server.call("POST", f"/v1/projects/{project}/download", {"format": "JSONL", "exportApproved": False})[
+            "task_id"
+        ]
+        server.wait_task(task)
+        archive = server.call("GET", f"/v1/projects/{project}/download?taskId={task}")
+    finally:
+        server.stop()
+    exported = work / "export.jsonl"
+    with zipfile.ZipFile(io.BytesIO(archive)) as zipped:
+        exported.write_bytes(b"".join(zipped.read(n) for n in zipped.namelist() if n.endswith(".jsonl")))
+    if args.keep_export:
+        shutil.copy(exported, args.keep_export)
+    return check(exported, accepted, work)
+
+
+def check(exported: Path, accepted: dict, work: Path) -> int:
+    imported = work / "imported.jsonl"
+    command = [
+        sys.executable,
+        "-m",
+        "arabic_news_ie",
+        "import-annotations",
+        "--from",
+        "doccano",
+        str(exported),
+        "-o",
+        str(imported),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    print(done.stderr.strip())
+    articles = {a.id: a for a in read_jsonl(imported).articles} if imported.exists() else {}
+    failures = 0
+    for name, (text, entities, _) in ARTICLES.items():
+        article = articles.get(name)
+        got = [(article.text[e.start : e.end], e.label) for e in article.entities] if article else None
+        same = article is not None and article.text == text and got == entities
+        failures += not same
+        print(f"{name}: {'equal' if same else 'DIFFERENT'} ({got})")
+    for name, spans in accepted.items():
+        kept = sorted((e.start, e.end) for e in articles[name].entities) if name in articles else None
+        print(f"accepted prediction {name}: {'equal' if kept == spans else 'DIFFERENT'} ({len(spans)} entities)")
+        failures += kept != spans
+    return 1 if failures or done.returncode else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default="runs/default")
+    parser.add_argument("--pool", default="data/external/ant-news/articles.jsonl")
+    parser.add_argument("--doccano", default=shutil.which("doccano") or "doccano")
+    parser.add_argument("--port", type=int, default=8094)
+    parser.add_argument("--keep-export", default=None)
+    return round_trip(parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

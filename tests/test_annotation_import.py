@@ -107,6 +107,32 @@ def test_an_export_that_is_not_json_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err.startswith(f"{export}:1: not valid JSON")
 
 
+DOCCANO = DATA / "doccano"
+
+
+def test_the_real_doccano_exports_import_to_the_annotations_made(tmp_path):
+    code, articles = _import(tmp_path, DOCCANO / "export-1.8.4.jsonl", "doccano")
+    assert code == 0
+    records = {json.loads(line)["article_id"]: json.loads(line) for line in (DOCCANO / "export-1.8.4.jsonl").open()}
+    for name, (entities, _) in MADE.items():
+        article = articles[name]
+        assert article.text == records[name]["text"]
+        assert [(article.text[e.start : e.end], e.label) for e in article.entities] == entities
+    accepted = articles["CN-economy-92-20180429"]
+    assert [[e.start, e.end, e.label] for e in accepted.entities] == records["CN-economy-92-20180429"]["label"]
+    code, sentences = _import(tmp_path, DOCCANO / "intent-slot-export-1.8.4.jsonl", "doccano")
+    assert code == 0 and len(sentences) == 5
+    for name, (entities, events) in MADE.items():
+        got_entities = [
+            (a.text[e.start : e.end], e.label)
+            for key, a in sorted(sentences.items())
+            if key.startswith(name)
+            for e in a.entities
+        ]
+        assert got_entities == entities
+        assert [list(sentences[f"{name}-{i}"].sentences[0].events) for i in range(len(events))] == events
+
+
 def _doccano(tmp_path, *records):
     export = tmp_path / "doccano.jsonl"
     export.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")

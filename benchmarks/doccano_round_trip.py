@@ -5,9 +5,7 @@ equal the annotations made.
     pip install doccano "marshmallow<4" "numpy<2"   # in a venv of its own: doccano 1.8.4 needs these pins
     python benchmarks/doccano_round_trip.py --model runs/default --doccano PATH/bin/doccano [--keep-export F]
 
-The texts are those of benchmarks/label_studio_round_trip.py (emoji, ``\\r\\n``, Persian letters) plus a
-real article whose predicted entities are accepted unchanged. Spans are sent in characters, as doccano's
-interface counts them since its UTF-16 fix.
+Texts: label_studio_round_trip.py's plus a real article accepted as predicted; spans in characters (code points).
 """
 
 from __future__ import annotations
@@ -32,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from label_studio_round_trip import ARTICLES  # noqa: E402
+from label_studio_round_trip import ARTICLES, predicted  # noqa: E402
 
 from arabic_news_ie.data.corpus import read_jsonl  # noqa: E402
 
@@ -143,31 +141,6 @@ class Doccano:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def predicted_examples(model: str, work: Path, pool: Path) -> Path:
-    rows = [{"id": name, "text": text} for name, (text, _, _) in ARTICLES.items()]
-    rows.append(json.loads(pool.read_text(encoding="utf-8").splitlines()[0]))
-    source = work / "articles.jsonl"
-    source.write_text(
-        "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in rows),
-        encoding="utf-8",
-    )
-    out = work / "examples.jsonl"
-    command = [
-        sys.executable,
-        "predict.py",
-        "--model",
-        model,
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--format",
-        "doccano",
-    ]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
-    return out
-
-
 def annotate(server: Doccano, project: int, types: dict[str, int]) -> dict[str, list]:
     """Replace the pre-filled spans of our hand-annotated texts with the annotations made; accept the rest."""
     listed = server.call("GET", f"/v1/projects/{project}/examples?limit=100")
@@ -239,7 +212,7 @@ def export(server: Doccano, project: int) -> bytes:
 
 def round_trip(args: argparse.Namespace) -> int:
     work = Path(tempfile.mkdtemp(prefix="doccano-round-trip-"))
-    examples = predicted_examples(args.model, work, Path(args.pool))
+    examples = predicted(args.model, work, Path(args.pool), "doccano")
     started = time.time()
     server = Doccano(args.doccano, args.port)
     print(f"doccano up in {time.time() - started:.0f} s")

@@ -114,29 +114,20 @@ class Server:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
-def predicted_tasks(model: str, work: Path, pool: Path) -> list[dict]:
-    """Our articles plus one real article from the pool, through predict.py --format label-studio."""
+def predicted(model: str, work: Path, pool: Path, output_format: str) -> Path:
+    """Our articles plus one real article from the pool, through ``predict.py --format output_format``."""
     rows = [{"id": name, "text": text} for name, (text, _, _) in ARTICLES.items()]
-    rows.append(json.loads(pool.read_text(encoding="utf-8").splitlines()[0]))
-    source = work / "articles.jsonl"
-    source.write_text(
-        "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in rows),
-        encoding="utf-8",
-    )
-    out = work / "tasks.jsonl"
-    command = [
-        sys.executable,
-        "predict.py",
-        "--model",
-        model,
-        "--input",
-        str(source),
-        "--output",
-        str(out),
-        "--format",
-        "label-studio",
-    ]
-    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    first = json.loads(pool.read_text(encoding="utf-8").splitlines()[0])
+    rows.append({"id": first["id"], "text": first["text"]})
+    source, out = work / "articles.jsonl", work / f"{output_format}.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    options = ["--model", model, "--input", str(source), "--output", str(out), "--format", output_format]
+    subprocess.run([sys.executable, "predict.py", *options], cwd=ROOT, check=True, capture_output=True)
+    return out
+
+
+def predicted_tasks(model: str, work: Path, pool: Path) -> list[dict]:
+    out = predicted(model, work, pool, "label-studio")
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 

@@ -30,9 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from label_studio_round_trip import ARTICLES, predicted  # noqa: E402
-
-from arabic_news_ie.data.corpus import read_jsonl  # noqa: E402
+from label_studio_round_trip import ARTICLES, import_export, predicted  # noqa: E402
 
 LABELS = ("PER", "ORG", "GPE", "LOC", "MISC")
 
@@ -236,11 +234,7 @@ def round_trip(args: argparse.Namespace) -> int:
 
 
 def check_sentences(exported: Path, made: dict, work: Path) -> int:
-    imported = work / "sentences.jsonl"
-    command = [sys.executable, "-m", "arabic_news_ie", "import-annotations", "--from", "doccano", str(exported)]
-    done = subprocess.run(command + ["-o", str(imported)], cwd=ROOT, capture_output=True, text=True)
-    print(done.stderr.strip())
-    articles = {a.id: a for a in read_jsonl(imported).articles} if imported.exists() else {}
+    done, articles = import_export(exported, "doccano", work / "sentences.jsonl")
     same = 0
     for key, (sentence, entities, events) in made.items():
         article = articles.get(key)
@@ -256,21 +250,7 @@ def check_sentences(exported: Path, made: dict, work: Path) -> int:
 
 
 def check(exported: Path, accepted: dict, work: Path) -> int:
-    imported = work / "imported.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "arabic_news_ie",
-        "import-annotations",
-        "--from",
-        "doccano",
-        str(exported),
-        "-o",
-        str(imported),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    print(done.stderr.strip())
-    articles = {a.id: a for a in read_jsonl(imported).articles} if imported.exists() else {}
+    done, articles = import_export(exported, "doccano", work / "imported.jsonl")
     failures = 0
     for name, (text, entities, _) in ARTICLES.items():
         article = articles.get(name)

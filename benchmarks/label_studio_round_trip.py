@@ -160,22 +160,17 @@ def round_trip(args: argparse.Namespace) -> int:
     return check(exported, tasks, work)
 
 
+def import_export(exported: Path, tool: str, imported: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """``import-annotations`` run as users run it; its summary printed, the articles it wrote by id."""
+    options = ["import-annotations", "--from", tool, str(exported), "-o", str(imported)]
+    done = subprocess.run([sys.executable, "-m", "arabic_news_ie", *options], cwd=ROOT, capture_output=True, text=True)
+    print(done.stderr.strip())
+    return done, ({a.id: a for a in read_jsonl(imported).articles} if imported.exists() else {})
+
+
 def check(exported: Path, tasks: list[dict], work: Path) -> int:
     imported = work / "imported.jsonl"
-    command = [
-        sys.executable,
-        "-m",
-        "arabic_news_ie",
-        "import-annotations",
-        "--from",
-        "label-studio",
-        str(exported),
-        "-o",
-        str(imported),
-    ]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    print(done.stderr.strip())
-    articles = {a.id: a for a in read_jsonl(imported).articles}
+    done, articles = import_export(exported, "label-studio", imported)
     failures = 0
     for name, (text, entities, events) in ARTICLES.items():
         article = articles[name]

@@ -30,7 +30,8 @@ CHOICES = {  # name: (function, keyword arguments)
     ),
     "torch dynamic, per channel, FFN output layers fp32": ("dynamic", {"per_channel": True}),
     "per-token int8, no smoothing": ("int8", {"calibrated": False}),
-    "per-token int8, smoothed (quantize=True)": ("int8", {"calibrated": True}),
+    "per-token int8, smoothed, heads too (quantize=True before 2026-12-06)": ("int8", {"calibrated": True, "heads": True}),
+    "per-token int8, smoothed, heads fp32 (quantize=True)": ("int8", {"calibrated": True}),
 }
 
 
@@ -84,7 +85,9 @@ def _quantized(component, choice: tuple, calibration: dict):
         other.model = quantize_dynamic(copy.deepcopy(component.model), **options)
     else:
         other.model = quantize_int8(
-            component.model, calibration[component.settings.task] if options["calibrated"] else None
+            component.model,
+            calibration[component.settings.task] if options["calibrated"] else None,
+            heads=options.get("heads", True),
         )
     return other
 

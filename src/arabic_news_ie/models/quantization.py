@@ -57,17 +57,20 @@ def int8_linear_class():
     return Int8Linear
 
 
-def quantize_int8(model, calibration: dict | None = None, alpha: float = ALPHA, inplace: bool = False):
-    """``model`` (a copy unless ``inplace``) with every ``Linear`` replaced by an int8 one; ``calibration``
-    (from :func:`calibrate`) turns on the per-channel smoothing for the layers it covers."""
+def quantize_int8(
+    model, calibration: dict | None = None, alpha: float = ALPHA, inplace: bool = False, heads: bool = False
+):
+    """``model`` (a copy unless ``inplace``) with the encoder's ``Linear`` layers replaced by int8 ones (and the
+    task heads too if ``heads``: they cost nothing to keep in fp32, and the event head's probabilities sit
+    next to a threshold); ``calibration`` (from :func:`calibrate`) turns on the per-channel smoothing."""
     import torch
 
     int8_linear = int8_linear_class()
     quantized = model if inplace else copy.deepcopy(model)
     for parent_name, parent in list(quantized.named_modules()):
         for name, child in list(parent.named_children()):
-            if isinstance(child, torch.nn.Linear):
-                full = f"{parent_name}.{name}" if parent_name else name
+            full = f"{parent_name}.{name}" if parent_name else name
+            if isinstance(child, torch.nn.Linear) and (heads or full.startswith("bert.")):
                 setattr(parent, name, int8_linear(child, (calibration or {}).get(full), alpha))
     quantized._is_quantized_dynamic = True
     return quantized

@@ -30,7 +30,10 @@ CHOICES = {  # name: (function, keyword arguments)
     ),
     "torch dynamic, per channel, FFN output layers fp32": ("dynamic", {"per_channel": True}),
     "per-token int8, no smoothing": ("int8", {"calibrated": False}),
-    "per-token int8, smoothed, heads too (quantize=True before 2026-12-06)": ("int8", {"calibrated": True, "heads": True}),
+    "per-token int8, smoothed, heads too (quantize=True before 2026-12-06)": (
+        "int8",
+        {"calibrated": True, "heads": True},
+    ),
     "per-token int8, smoothed, heads fp32 (quantize=True)": ("int8", {"calibrated": True}),
 }
 

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..text import sentences as sentence_spans
-from .anchoring import anchor
+from ..text import words
+from .anchoring import anchor, utf16_to_index
 from .schema import Article, Schema, SentenceSpan, Span
 from .validation import check_article
 
@@ -188,8 +189,6 @@ def _doccano_units(text: str, spans: list[tuple], counts: Counter) -> list[tuple
     characters outside the BMP and that reading puts more spans on word boundaries."""
     if all(ord(c) <= 0xFFFF for c in text) or not spans:
         return spans
-    from .anchoring import utf16_to_index
-
     units = utf16_to_index(text)
     as_units = [
         (units[s], units[e], label) if _ints(s, e) and 0 <= s < e < len(units) else (s, e, label)
@@ -206,8 +205,6 @@ def _ints(*values: object) -> bool:
 
 
 def _on_words(text: str, spans: list[tuple]) -> int:
-    from ..text import words
-
     bounds = words(text)
     starts, ends = {s for s, _ in bounds}, {e for _, e in bounds}
     return sum(1 for s, e, _ in spans if _ints(s, e) and s in starts and e in ends)

@@ -157,10 +157,9 @@ def _doccano_example(record: object, where: str, schema: Schema, split: str | No
             entities.append(Span(placed.start, placed.end, label))
     cats = record.get("cats") or []
     regions = [(0, len(text), tuple(cats))] if cats else []
-    if cats and len(sentence_spans(text)) > 1:
-        problems.append(
-            f"event types {cats} on a text of {len(sentence_spans(text))} sentences: one example per sentence"
-        )
+    count = len(sentence_spans(text)) if cats else 0
+    if count > 1:
+        problems.append(f"event types {cats} on a text of {count} sentences: one example per sentence")
     unknown = [c for c in cats if c not in schema.event_types]
     if unknown:
         problems.append(f"event type {unknown[0]!r} is not in the schema")

@@ -39,6 +39,22 @@ def test_smoothing_makes_outlier_channels_harmless_and_per_token_beats_one_scale
     assert smoothed.shape == exact.shape and smoothed.dtype == exact.dtype
 
 
+def test_outlier_channels_kept_in_fp32_are_exact_and_the_rest_gets_finer():
+    """With the calibrated outlier channels computed in fp32, a layer whose only inputs are those channels is
+    exact, and the error on mixed inputs falls below the smoothed int8's."""
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 32)
+    x = _outlier_inputs()
+    peak = x.abs().amax(0)
+    int8_linear = int8_linear_class()
+    only_outliers = torch.zeros_like(x)
+    only_outliers[:, [3, 17]] = x[:, [3, 17]]
+    split = int8_linear(linear, peak, None, outliers=2)
+    assert torch.allclose(split(only_outliers), linear(only_outliers).detach(), atol=1e-5)
+    exact = linear(x).detach()
+    assert _relative_error(split(x), exact) < _relative_error(int8_linear(linear)(x), exact) / 4
+
+
 def test_a_run_saves_its_calibration_and_quantize_true_uses_it(tiny_run):
     from arabic_news_ie import Pipeline
     from arabic_news_ie.data.windows import Unit, word_spans
@@ -109,3 +125,30 @@ def test_int8_finds_what_fp32_finds_on_held_out_articles(tiny_run):
         assert [{t for t, _ in s.events} for s in approx.sentences] == [
             {t for t, _ in s.events} for s in exact.sentences
         ]
+
+
+def test_sentences_near_the_event_threshold_are_rerun_in_fp32(tiny_run):
+    """The recheck swaps in the fp32 probabilities of the sentences whose int8 event probabilities lie within
+    the margin of the threshold: with a margin of 1 every sentence is rerun and int8 gives fp32's words and
+    events; with 0, none is and int8's own probabilities differ from fp32's."""
+    from conftest import DATA
+
+    from arabic_news_ie import Pipeline
+    from arabic_news_ie.data.authoring import read_ann
+
+    texts = [a.text for a in read_ann(DATA / "tiny.ann").articles if a.split != "train"]
+    _, exact = Pipeline.from_pretrained(tiny_run, device="cpu").results_and_probs(texts)
+    int8 = Pipeline.from_pretrained(tiny_run, device="cpu", quantize=True)
+    assert int8.recheck_margin == 0.05
+    int8.recheck_margin = 1.0
+    _, rechecked = int8.results_and_probs(texts)
+    int8.recheck_margin = 0
+    _, plain = int8.results_and_probs(texts)
+    gaps = []
+    for a, b, c in zip(exact, rechecked, plain):
+        assert a.keys() == b.keys() == c.keys()
+        for start in a:
+            for k in (0, 1):
+                assert np.allclose(a[start][k], b[start][k], atol=1e-5)
+                gaps.append(np.abs(a[start][k] - c[start][k]).max())
+    assert max(gaps) > 1e-4

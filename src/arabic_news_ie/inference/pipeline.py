@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .. import text as textlib
 from ..data.windows import Unit, word_spans
+from ..models.quantization import RECHECK_MARGIN, exact_layers, is_quantized
 from ..results import Entity, Events, Result, Sentence
 from .decoding import METHODS
 from .predictor import EventClassifier, Tagger, load
@@ -33,6 +34,7 @@ class Pipeline:
         events: EventClassifier | None = None,
         skip_noise: bool = True,
         decoding: str = "viterbi",
+        recheck_margin: float = RECHECK_MARGIN,
     ):
         if ner is None and events is None:
             raise ValueError("a Pipeline needs at least one of the ner and events models")
@@ -42,6 +44,7 @@ class Pipeline:
         self.events = events
         self.skip_noise = skip_noise
         self.decoding = decoding
+        self.recheck_margin = recheck_margin
         # one encoder pass for both tasks when both hold the same encoder (a model.shared_encoder run)
         self.shared_encoder = shares_encoder(ner, events)
         if self.shared_encoder:  # keep one copy of it in memory: the event model now uses the NER model's
@@ -58,7 +61,8 @@ class Pipeline:
     ) -> Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
-        ``device``: None picks CUDA when available; ``quantize``: int8 Linear layers (CPU only; ``quantization.py``);
+        ``device``: None picks CUDA when available; ``quantize``: int8 Linear layers (CPU only; ``quantization.py``),
+        a sentence with an event probability within ``RECHECK_MARGIN`` (0.05) of the threshold run again in fp32;
         ``decoding``: "viterbi" (best valid IOB2 sequence under the tag prior tuned in training),
         "constrained" (valid IOB2, no prior) or "argmax" (each word on its own).
         """
@@ -92,6 +96,12 @@ class Pipeline:
         probs: list[dict] = [{} for _ in texts]
         return self._analyse([_clean(t) for t in texts], batch_size, probs), probs
 
+    def unit_probs(self, texts: list[str], units: list[Unit], batch_size: int = 32) -> tuple:
+        """(word probabilities, event probabilities) of given units (gold sentences, for scoring) as the
+        pipeline computes them: one encoder pass when shared, and the int8 recheck."""
+        probs = self._rechecked(texts, units, batch_size, *self._probs(texts, units, batch_size))
+        return self._all_probs(texts, units, batch_size, *probs)
+
     # ------------------------------------------------------------ internals
 
     def _analyse(self, texts: list[str], batch_size: int, probs_out: list[dict] | None = None) -> list[Result]:
@@ -104,7 +114,7 @@ class Pipeline:
         pending = ((i, s) for i, spans in enumerate(sentence_spans) for s in spans if not s.skipped)
         while chunk := list(islice(pending, batch_size * 16)):
             units = [Unit(i, s.start, s.end, word_spans(texts[i], s.start, s.end)) for i, s in chunk]
-            word_probs, event_probs = self._probs(texts, units, batch_size)
+            word_probs, event_probs = self._rechecked(texts, units, batch_size, *self._probs(texts, units, batch_size))
             if probs_out is not None:
                 word_probs, event_probs = self._all_probs(texts, units, batch_size, word_probs, event_probs)
                 for k, unit in enumerate(units):
@@ -134,6 +144,25 @@ class Pipeline:
         encoded = self.ner.encode(texts, units)
         token_logits, event_logits = shared_logits(self.ner, self.events, encoded.features, batch_size)
         return self.ner.word_probs(encoded, logits=token_logits), self.events.unit_probs(encoded, logits=event_logits)
+
+    def _rechecked(self, texts, units, batch_size, word_probs, event_probs) -> tuple:
+        """int8 only: the units with an event probability within ``recheck_margin`` of the threshold get the
+        probabilities (words and events) of the same model in fp32, so int8 decides only where it is clear."""
+        if not (self.recheck_margin and self.events and self.events.multi_label and is_quantized(self.events.model)):
+            return word_probs, event_probs
+        word_probs, event_probs = self._all_probs(texts, units, batch_size, word_probs, event_probs)
+        near = [
+            k for k, row in enumerate(event_probs) if (abs(row - self.events.threshold) < self.recheck_margin).any()
+        ]
+        if near:
+            subset = [units[k] for k in near]
+            with exact_layers(self.ner and self.ner.model, self.events.model):
+                exact = self._all_probs(texts, subset, batch_size, *self._probs(texts, subset, batch_size))
+            for j, k in enumerate(near):
+                if word_probs is not None:
+                    word_probs[k] = exact[0][j]
+                event_probs[k] = exact[1][j]
+        return word_probs, event_probs
 
     def _all_probs(self, texts, units, batch_size, word_probs, event_probs) -> tuple:
         """Both components' probabilities of the units, computing those the shared pass did not give."""

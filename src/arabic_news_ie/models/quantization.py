@@ -15,27 +15,42 @@ from __future__ import annotations
 
 import copy
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 CALIBRATION_FILE = "int8_calibration.safetensors"  # per Linear layer: the max |input| of each channel
 ALPHA = 0.5  # how much of an activation outlier moves into the weights (SmoothQuant's migration strength)
+OUTLIERS = 0  # per layer, the input channels with the largest calibrated |x| kept out of int8, in fp32
+RECHECK_MARGIN = 0.05  # a sentence with an int8 event probability this close to the threshold is rerun in fp32
 
 
 def int8_linear_class():
     import torch
 
     class Int8Linear(torch.nn.Module):
-        """``Linear`` as ``torch._int_mm`` of per-token int8 activations and per-channel int8 weights."""
+        """``Linear`` as ``torch._int_mm`` of per-token int8 activations and per-channel int8 weights; the
+        fp32 weights stay too, for :func:`exact_layers`."""
 
-        def __init__(self, linear, activation_max=None, alpha: float = ALPHA):
+        is_int8 = True
+
+        def __init__(self, linear, activation_max=None, alpha: float | None = ALPHA, outliers: int = OUTLIERS):
             super().__init__()
-            weight = linear.weight.detach().float()
-            smooth = None
+            self.exact = False
+            self.register_buffer("exact_weight", linear.weight.detach().float())
+            weight = self.exact_weight.clone()
+            smooth, index = None, None
             if activation_max is not None:
-                columns = weight.abs().amax(0).clamp(min=1e-5)
-                smooth = (activation_max.float().clamp(min=1e-5) ** alpha / columns ** (1 - alpha)).clamp(min=1e-5)
+                smooth = _smoothing(weight, activation_max, alpha)
+                if outliers:  # LLM.int8()'s decomposition, with the channels fixed by calibration
+                    index = activation_max.float().topk(min(outliers, weight.shape[1])).indices.sort().values
+                    self.register_buffer("outlier_weight_t", weight[:, index].t().contiguous())  # (k, out) fp32
+                    weight[:, index] = 0.0
                 weight = weight * smooth[None, :]
-            self.register_buffer("inverse_smooth", None if smooth is None else 1.0 / smooth)
+            self.register_buffer("outlier_index", index)
+            inverse = None if smooth is None else 1.0 / smooth
+            if index is not None:
+                inverse[index] = 0.0  # the int8 product leaves those channels out (nor do they set its scale)
+            self.register_buffer("inverse_smooth", inverse)
             scale = weight.abs().amax(1).clamp(min=1e-8) / 127  # (out,)
             quantised = torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8)
             self.register_buffer("weight_t", quantised.t().contiguous())  # (in, out), as _int_mm takes it
@@ -44,12 +59,19 @@ def int8_linear_class():
             self.in_features, self.out_features = linear.in_features, linear.out_features
 
         def forward(self, x):
+            if self.exact:
+                return torch.nn.functional.linear(x.float(), self.exact_weight, self.bias).to(x.dtype)
             rows = x.reshape(-1, self.in_features).float()  # (tokens, in)
+            exact = None
+            if self.outlier_index is not None:
+                exact = rows.index_select(1, self.outlier_index) @ self.outlier_weight_t
             if self.inverse_smooth is not None:
                 rows = rows * self.inverse_smooth
             scale = rows.abs().amax(1, keepdim=True).clamp(min=1e-8) / 127  # (tokens, 1)
             quantised = torch.round(rows / scale).clamp(-127, 127).to(torch.int8)
             out = torch._int_mm(quantised, self.weight_t).float() * scale * self.weight_scale
+            if exact is not None:
+                out = out + exact
             if self.bias is not None:
                 out = out + self.bias
             return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
@@ -57,8 +79,41 @@ def int8_linear_class():
     return Int8Linear
 
 
+def is_quantized(model) -> bool:
+    """Whether ``model`` holds int8 layers of :func:`quantize_int8`."""
+    return model is not None and any(getattr(module, "is_int8", False) for module in model.modules())
+
+
+@contextmanager
+def exact_layers(*models):
+    """Within the block, the int8 layers of ``models`` compute in fp32 with their original weights."""
+    layers = [m for model in models if model is not None for m in model.modules() if getattr(m, "is_int8", False)]
+    for layer in layers:
+        layer.exact = True
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.exact = False
+
+
+def _smoothing(weight, activation_max, alpha: float | None):
+    """Per input channel, ``s_j = max|x_j|^alpha / max|W_:,j|^(1 - alpha)``; all ones when ``alpha`` is None."""
+    import torch
+
+    if alpha is None:
+        return torch.ones(weight.shape[1])
+    columns = weight.abs().amax(0).clamp(min=1e-5)
+    return (activation_max.float().clamp(min=1e-5) ** alpha / columns ** (1 - alpha)).clamp(min=1e-5)
+
+
 def quantize_int8(
-    model, calibration: dict | None = None, alpha: float = ALPHA, inplace: bool = False, heads: bool = False
+    model,
+    calibration: dict | None = None,
+    alpha: float | None = ALPHA,
+    inplace: bool = False,
+    heads: bool = False,
+    outliers: int = OUTLIERS,
 ):
     """``model`` (a copy unless ``inplace``) with the encoder's ``Linear`` layers replaced by int8 ones (and the
     task heads too if ``heads``: they cost nothing to keep in fp32, and the event head's probabilities sit
@@ -71,7 +126,7 @@ def quantize_int8(
         for name, child in list(parent.named_children()):
             full = f"{parent_name}.{name}" if parent_name else name
             if isinstance(child, torch.nn.Linear) and (heads or full.startswith("bert.")):
-                setattr(parent, name, int8_linear(child, (calibration or {}).get(full), alpha))
+                setattr(parent, name, int8_linear(child, (calibration or {}).get(full), alpha, outliers))
     quantized._is_quantized_dynamic = True
     return quantized
 

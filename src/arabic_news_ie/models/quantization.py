@@ -38,19 +38,11 @@ def int8_linear_class():
             self.exact = False
             self.register_buffer("exact_weight", linear.weight.detach().float())
             weight = self.exact_weight.clone()
-            smooth, index = None, None
-            if activation_max is not None:
-                smooth = _smoothing(weight, activation_max, alpha)
-                if outliers:  # LLM.int8()'s decomposition, with the channels fixed by calibration
-                    index = activation_max.float().topk(min(outliers, weight.shape[1])).indices.sort().values
-                    self.register_buffer("outlier_weight_t", weight[:, index].t().contiguous())  # (k, out) fp32
-                    weight[:, index] = 0.0
-                weight = weight * smooth[None, :]
-            self.register_buffer("outlier_index", index)
-            inverse = None if smooth is None else 1.0 / smooth
-            if index is not None:
-                inverse[index] = 0.0  # the int8 product leaves those channels out (nor do they set its scale)
+            weight, inverse, index = _prepare(weight, activation_max, alpha, outliers)
             self.register_buffer("inverse_smooth", inverse)
+            self.register_buffer("outlier_index", index)
+            if index is not None:
+                self.register_buffer("outlier_weight_t", self.exact_weight[:, index].t().contiguous())  # (k, out)
             scale = weight.abs().amax(1).clamp(min=1e-8) / 127  # (out,)
             quantised = torch.round(weight / scale[:, None]).clamp(-127, 127).to(torch.int8)
             self.register_buffer("weight_t", quantised.t().contiguous())  # (in, out), as _int_mm takes it
@@ -77,6 +69,21 @@ def int8_linear_class():
             return out.reshape(*x.shape[:-1], self.out_features).to(x.dtype)
 
     return Int8Linear
+
+
+def _prepare(weight, activation_max, alpha: float | None, outliers: int) -> tuple:
+    """(the weight to round to int8, the per-channel factor for the activations or None, the outlier channels
+    or None): smoothed when calibrated; the ``outliers`` channels of largest calibrated |x| (LLM.int8()'s
+    decomposition, the channels fixed by calibration) zeroed on both sides, for an fp32 product of their own."""
+    if activation_max is None:
+        return weight, None, None
+    smooth = _smoothing(weight, activation_max, alpha)
+    inverse, index = 1.0 / smooth, None
+    if outliers:
+        index = activation_max.float().topk(min(outliers, weight.shape[1])).indices.sort().values
+        weight[:, index] = 0.0
+        inverse[index] = 0.0  # the int8 product leaves those channels out (nor do they set its scale)
+    return weight * smooth[None, :], inverse, index
 
 
 def is_quantized(model) -> bool:

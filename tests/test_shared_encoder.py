@@ -181,3 +181,9 @@ def test_joint_loss_ignores_event_labels_of_ner_only_windows():
     assert loss([[1.0, 0.0], [0.0, 0.0]], [1, 0]) == pytest.approx(loss([[1.0, 0.0], [1.0, 1.0]], [1, 0]))
     assert loss([[1.0, 0.0], [0.0, 0.0]], [1, 1]) != pytest.approx(loss([[1.0, 0.0], [1.0, 1.0]], [1, 1]))
     assert np.isfinite(loss([[0.0, 0.0], [0.0, 0.0]], [0, 0]))
+
+
+def test_int8_reruns_the_close_calls_through_the_shared_encoder_in_fp32(joint_run):
+    from test_quantization import assert_only_the_close_calls_are_rerun
+
+    assert_only_the_close_calls_are_rerun(joint_run)

@@ -58,11 +58,12 @@ class Pipeline:
         quantize: bool = False,
         skip_noise: bool = True,
         decoding: str = "viterbi",
+        recheck_margin: float = RECHECK_MARGIN,
     ) -> Pipeline:
         """Load ``path/ner`` and/or ``path/events`` (or a single model directory).
 
         ``device``: None picks CUDA when available; ``quantize``: int8 Linear layers (CPU only; ``quantization.py``),
-        a sentence with an event probability within ``RECHECK_MARGIN`` (0.05) of the threshold run again in fp32;
+        a sentence with an event probability within ``recheck_margin`` (0.05) of the threshold run again in fp32;
         ``decoding``: "viterbi" (best valid IOB2 sequence under the tag prior tuned in training),
         "constrained" (valid IOB2, no prior) or "argmax" (each word on its own).
         """
@@ -72,7 +73,7 @@ class Pipeline:
         loaded = {task: load(directory, device, quantize) for task, directory in parts.items()}
         if not loaded:
             raise ModelLoadError(f"{path}: no model found (expected ner/ or events/ with config.json)")
-        return cls(loaded.get("ner"), loaded.get("events"), skip_noise=skip_noise, decoding=decoding)
+        return cls(loaded.get("ner"), loaded.get("events"), skip_noise, decoding, recheck_margin)
 
     def save_pretrained(self, path: str | Path) -> None:
         """Write ``path/ner`` and ``path/events`` so that :meth:`from_pretrained` reloads this pipeline."""

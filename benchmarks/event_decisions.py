@@ -18,7 +18,7 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
+from arabic_news_ie.inference.predictor import THRESHOLDS  # noqa: E402  (the ones training tries)
 
 
 def main() -> None:

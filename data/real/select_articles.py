@@ -94,11 +94,18 @@ def _rows(selection: str) -> list[str]:
     return [line for line in open(selection, encoding="utf-8").read().splitlines()[1:] if line]
 
 
-def main(path: str) -> None:
-    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
-    print("ant_id\toutlet\tsection\tsplit")
-    for row, split in select(rows):
+def _read(path: str) -> list[dict]:
+    return [json.loads(line) for line in open(path, encoding="utf-8")]
+
+
+def _print(chosen: list[tuple[dict, str]]) -> None:
+    for row, split in chosen:
         print(f"{row['id']}\t{row['source']}\t{row['category']}\t{split}")
+
+
+def main(path: str) -> None:
+    print("ant_id\toutlet\tsection\tsplit")
+    _print(select(_read(path)))
 
 
 def vendor(path: str, selection: str) -> None:
@@ -112,8 +119,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "--vendor":
         vendor(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "--extra":
-        extra_rows = [json.loads(line) for line in open(sys.argv[3], encoding="utf-8")]
-        for row, split in select_extra(extra_rows, sys.argv[4], int(sys.argv[2])):
-            print(f"{row['id']}\t{row['source']}\t{row['category']}\t{split}")
+        _print(select_extra(_read(sys.argv[3]), sys.argv[4], int(sys.argv[2])))
     else:
         main(sys.argv[1])

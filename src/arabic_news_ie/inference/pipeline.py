@@ -100,8 +100,7 @@ class Pipeline:
     def unit_probs(self, texts: list[str], units: list[Unit], batch_size: int = 32) -> tuple:
         """(word probabilities, event probabilities) of given units (gold sentences, for scoring) as the
         pipeline computes them: one encoder pass when shared, and the int8 recheck."""
-        probs = self._rechecked(texts, units, batch_size, *self._probs(texts, units, batch_size))
-        return self._all_probs(texts, units, batch_size, *probs)
+        return self._all_probs(texts, units, batch_size, *self._rechecked(texts, units, batch_size))
 
     # ------------------------------------------------------------ internals
 
@@ -115,7 +114,7 @@ class Pipeline:
         pending = ((i, s) for i, spans in enumerate(sentence_spans) for s in spans if not s.skipped)
         while chunk := list(islice(pending, batch_size * 16)):
             units = [Unit(i, s.start, s.end, word_spans(texts[i], s.start, s.end)) for i, s in chunk]
-            word_probs, event_probs = self._rechecked(texts, units, batch_size, *self._probs(texts, units, batch_size))
+            word_probs, event_probs = self._rechecked(texts, units, batch_size)
             if probs_out is not None:
                 word_probs, event_probs = self._all_probs(texts, units, batch_size, word_probs, event_probs)
                 for k, unit in enumerate(units):
@@ -146,9 +145,11 @@ class Pipeline:
         token_logits, event_logits = shared_logits(self.ner, self.events, encoded.features, batch_size)
         return self.ner.word_probs(encoded, logits=token_logits), self.events.unit_probs(encoded, logits=event_logits)
 
-    def _rechecked(self, texts, units, batch_size, word_probs, event_probs) -> tuple:
-        """int8 only: the units with an event probability within ``recheck_margin`` of the threshold get the
-        probabilities (words and events) of the same model in fp32, so int8 decides only where it is clear."""
+    def _rechecked(self, texts: list[str], units: list[Unit], batch_size: int) -> tuple:
+        """:meth:`_probs`, and with int8 the units with an event probability within ``recheck_margin`` of the
+        threshold get the probabilities (words and events) of the same model in fp32, so int8 decides only
+        where it is clear."""
+        word_probs, event_probs = self._probs(texts, units, batch_size)
         if not (self.recheck_margin and self.events and self.events.multi_label and is_quantized(self.events.model)):
             return word_probs, event_probs
         word_probs, event_probs = self._all_probs(texts, units, batch_size, word_probs, event_probs)
